@@ -1,0 +1,1 @@
+"""dnnfusion-mlir code generation: kernel templates, scheduling, lowering to LLVM."""

@@ -1,0 +1,232 @@
+"""Kernel templates for element-wise `dnnf` ops: one broadcasting `linalg.generic` each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dnnfusion_mlir.codegen.kernel import KernelOp, TType, kernel
+from dnnfusion_mlir.codegen.linalg_text import elementwise, float_literal, ret
+
+Lines = tuple[list[str], str]
+
+
+def _const(k: KernelOp, value: float, elem: str = "f32") -> tuple[str, str]:
+    name = k.fresh("c")
+    return f"{name} = arith.constant {float_literal(value)} : {elem}", name
+
+
+def _emit(k: KernelOp, body: Callable[[KernelOp, list[str], TType], Lines]) -> str:
+    """One generic over the result, inputs broadcast; `body` gets block args + input type."""
+    inputs = list(zip(k.args, k.in_types, strict=True))
+    data_type = k.in_types[-1]
+
+    def region(args: list[str]) -> Lines:
+        return body(k, args, data_type)
+
+    lines, result = elementwise(k, inputs, k.out, region)
+    return "\n".join([*lines, ret([result], [k.out])])
+
+
+def _unary_float(op: str) -> Callable[[KernelOp], str]:
+    def template(k: KernelOp) -> str:
+        def body(k: KernelOp, a: list[str], t: TType) -> Lines:
+            r = k.fresh("r")
+            return [f"{r} = {op} {a[0]} : f32"], r
+
+        return _emit(k, body)
+
+    return template
+
+
+for _name, _op in {
+    "tanh": "math.tanh", "erf": "math.erf", "exp": "math.exp", "log": "math.log",
+    "sqrt": "math.sqrt",
+}.items():
+    kernel(_name)(_unary_float(_op))
+
+
+@kernel("identity", "dropout")
+def identity(k: KernelOp) -> str:
+    return ret([k.args[0]], [k.out])
+
+
+@kernel("relu")
+def relu(k: KernelOp) -> str:
+    def body(k: KernelOp, a: list[str], t: TType) -> Lines:
+        c, zero = _const(k, 0.0)
+        r = k.fresh("r")
+        return [c, f"{r} = arith.maximumf {a[0]}, {zero} : f32"], r
+
+    return _emit(k, body)
+
+
+@kernel("sigmoid")
+def sigmoid(k: KernelOp) -> str:
+    def body(k: KernelOp, a: list[str], t: TType) -> Lines:
+        c, one = _const(k, 1.0)
+        n, e, s, r = k.fresh("n"), k.fresh("e"), k.fresh("s"), k.fresh("r")
+        return [c, f"{n} = arith.negf {a[0]} : f32", f"{e} = math.exp {n} : f32",
+                f"{s} = arith.addf {one}, {e} : f32", f"{r} = arith.divf {one}, {s} : f32"], r
+
+    return _emit(k, body)
+
+
+@kernel("reciprocal")
+def reciprocal(k: KernelOp) -> str:
+    def body(k: KernelOp, a: list[str], t: TType) -> Lines:
+        c, one = _const(k, 1.0)
+        r = k.fresh("r")
+        return [c, f"{r} = arith.divf {one}, {a[0]} : f32"], r
+
+    return _emit(k, body)
+
+
+def _clamp(k: KernelOp, x: str, lo: float, hi: float) -> Lines:
+    c1, lo_n = _const(k, lo)
+    c2, hi_n = _const(k, hi)
+    m, r = k.fresh("m"), k.fresh("r")
+    return [c1, c2, f"{m} = arith.maximumf {x}, {lo_n} : f32",
+            f"{r} = arith.minimumf {m}, {hi_n} : f32"], r
+
+
+@kernel("clip")
+def clip(k: KernelOp) -> str:
+    def body(k: KernelOp, a: list[str], t: TType) -> Lines:
+        return _clamp(k, a[0], k.attrs["min"], k.attrs["max"])
+
+    return _emit(k, body)
+
+
+def _affine_clamped(k: KernelOp, x: str, alpha: float, beta: float) -> Lines:
+    ca, a_n = _const(k, alpha)
+    cb, b_n = _const(k, beta)
+    m, s = k.fresh("m"), k.fresh("s")
+    lines = [ca, cb, f"{m} = arith.mulf {x}, {a_n} : f32", f"{s} = arith.addf {m}, {b_n} : f32"]
+    more, r = _clamp(k, s, 0.0, 1.0)
+    return lines + more, r
+
+
+@kernel("hard_sigmoid")
+def hard_sigmoid(k: KernelOp) -> str:
+    def body(k: KernelOp, a: list[str], t: TType) -> Lines:
+        return _affine_clamped(k, a[0], k.attrs["alpha"], k.attrs["beta"])
+
+    return _emit(k, body)
+
+
+@kernel("hard_swish")
+def hard_swish(k: KernelOp) -> str:
+    def body(k: KernelOp, a: list[str], t: TType) -> Lines:
+        lines, h = _affine_clamped(k, a[0], 1.0 / 6.0, 0.5)
+        r = k.fresh("r")
+        return [*lines, f"{r} = arith.mulf {a[0]}, {h} : f32"], r
+
+    return _emit(k, body)
+
+
+@kernel("leaky_relu")
+def leaky_relu(k: KernelOp) -> str:
+    def body(k: KernelOp, a: list[str], t: TType) -> Lines:
+        c0, zero = _const(k, 0.0)
+        ca, alpha = _const(k, k.attrs["alpha"])
+        p, m, r = k.fresh("p"), k.fresh("m"), k.fresh("r")
+        return [c0, ca, f"{p} = arith.cmpf ogt, {a[0]}, {zero} : f32",
+                f"{m} = arith.mulf {a[0]}, {alpha} : f32",
+                f"{r} = arith.select {p}, {a[0]}, {m} : f32"], r
+
+    return _emit(k, body)
+
+
+_FLOAT_BINARY = {"add": "arith.addf", "sub": "arith.subf", "mul": "arith.mulf",
+                 "div": "arith.divf", "pow": "math.powf"}
+_INT_BINARY = {"add": "arith.addi", "sub": "arith.subi", "mul": "arith.muli",
+               "div": "arith.divsi"}
+
+
+def _binary(name: str) -> Callable[[KernelOp], str]:
+    def template(k: KernelOp) -> str:
+        def body(k: KernelOp, a: list[str], t: TType) -> Lines:
+            op = _FLOAT_BINARY[name] if t.is_float else _INT_BINARY[name]
+            r = k.fresh("r")
+            return [f"{r} = {op} {a[0]}, {a[1]} : {t.elem}"], r
+
+        return _emit(k, body)
+
+    return template
+
+
+for _name in _FLOAT_BINARY:
+    kernel(_name)(_binary(_name))
+
+
+@kernel("neg")
+def neg(k: KernelOp) -> str:
+    def body(k: KernelOp, a: list[str], t: TType) -> Lines:
+        r = k.fresh("r")
+        if t.is_float:
+            return [f"{r} = arith.negf {a[0]} : f32"], r
+        c, zero = k.fresh("c"), None
+        zero = c
+        return [f"{c} = arith.constant 0 : {t.elem}", f"{r} = arith.subi {zero}, {a[0]} : {t.elem}"], r
+
+    return _emit(k, body)
+
+
+@kernel("abs")
+def abs_(k: KernelOp) -> str:
+    def body(k: KernelOp, a: list[str], t: TType) -> Lines:
+        r = k.fresh("r")
+        op = "math.absf" if t.is_float else "math.absi"
+        return [f"{r} = {op} {a[0]} : {t.elem}"], r
+
+    return _emit(k, body)
+
+
+@kernel("equal")
+def equal(k: KernelOp) -> str:
+    def body(k: KernelOp, a: list[str], t: TType) -> Lines:
+        r = k.fresh("r")
+        cmp = "arith.cmpf oeq" if t.is_float else "arith.cmpi eq"
+        return [f"{r} = {cmp}, {a[0]}, {a[1]} : {t.elem}"], r
+
+    return _emit(k, body)
+
+
+@kernel("where")
+def where(k: KernelOp) -> str:
+    def body(k: KernelOp, a: list[str], t: TType) -> Lines:
+        r = k.fresh("r")
+        return [f"{r} = arith.select {a[0]}, {a[1]}, {a[2]} : {t.elem}"], r
+
+    return _emit(k, body)
+
+
+def _cast_line(k: KernelOp, x: str, src: str, dst: str) -> Lines:
+    r = k.fresh("r")
+    if src == dst:
+        return [], x
+    src_f, dst_f = src.startswith("f"), dst.startswith("f")
+    if src_f and dst_f:
+        return [f"{r} = arith.extf {x} : {src} to {dst}"], r
+    if src_f:
+        if dst == "i1":
+            c, zero = _const(k, 0.0, src)
+            return [c, f"{r} = arith.cmpf une, {x}, {zero} : {src}"], r
+        return [f"{r} = arith.fptosi {x} : {src} to {dst}"], r
+    if dst_f:
+        op = "arith.uitofp" if src == "i1" else "arith.sitofp"
+        return [f"{op_line}" for op_line in [f"{r} = {op} {x} : {src} to {dst}"]], r
+    width = {"i1": 1, "i32": 32, "i64": 64}
+    if dst == "i1":
+        c = k.fresh("c")
+        return [f"{c} = arith.constant 0 : {src}", f"{r} = arith.cmpi ne, {x}, {c} : {src}"], r
+    op = "arith.extui" if src == "i1" else ("arith.extsi" if width[dst] > width[src] else "arith.trunci")
+    return [f"{r} = {op} {x} : {src} to {dst}"], r
+
+
+@kernel("cast")
+def cast(k: KernelOp) -> str:
+    def body(k: KernelOp, a: list[str], t: TType) -> Lines:
+        return _cast_line(k, a[0], t.elem, k.out.elem)
+
+    return _emit(k, body)

@@ -1,0 +1,430 @@
+"""Tile and vectorise the linalg-on-tensors ops of a module (in place).
+
+`apply_schedule` picks static tile sizes in Python for every linalg op from its loop
+ranges (read off a generalised clone of the module), tags each op with a discardable
+``dnnf.sched = N`` attribute, emits a transform-dialect script that tiles, decomposes
+and vectorises each tagged op, and runs it with the ``transform-interpreter`` pass.
+
+* conv2d (nchw/fchw), depthwise conv and pooling are tiled to one output row and one
+  kernel row, decomposed to their 1-D form and vectorised (output channels, resp.
+  channels, in vector lanes); matmul / batch_matmul become register-tile
+  ``vector.contract`` ops lowered to outer products; the ``linalg.fill`` that
+  initialises their accumulator is fused into the tile.
+* every other op (elementwise / broadcasting / reduction generics, fill, transpose)
+  is tiled to unit size except along its innermost loop, which becomes the vector.
+
+Each op's script runs inside ``transform.sequence ... failures(suppress)``: if a step is
+not applicable (e.g. a generic with non-projected indexing maps cannot be vectorised)
+the op is left tiled or untouched and later lowers to correct scalar loops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dnnfusion_mlir._mlir import ir, linalg, passmanager, tensor
+
+SCHED_ATTR = "dnnf.sched"
+
+#: f32 lanes of one vector register per target.
+LANES = {"host": 16, "aarch64": 4}
+
+_ANY = "!transform.any_op"
+_NOT_OPS = ("linalg.yield", "linalg.index")
+
+
+@dataclass(frozen=True)
+class LoopInfo:
+    """Static iteration domain of one linalg op (in the op's own loop order)."""
+
+    name: str
+    ranges: tuple[int, ...]
+    iterators: tuple[str, ...]  # "parallel" / "reduction"
+
+
+@dataclass(frozen=True)
+class OpSchedule:
+    """What the transform script does to one tagged op.
+
+    `outer` tiles parallel loops with ``scf.forall`` (later turned into ``scf.for``),
+    `inner` tiles the remaining (reduction) loops with ``scf.for``; all-zero lists mean
+    "do not tile at this level".  `fuse_init` fuses the producer of operand
+    `init_operand` (a ``linalg.fill``; -1 = last operand) into the outer tile.
+    """
+
+    tag: int
+    outer: tuple[int, ...]
+    inner: tuple[int, ...] = ()
+    decompose: bool = False
+    fuse_init: bool = False
+    init_operand: int = 0
+    vectorize: bool = True
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def largest_divisor(n: int, cap: int) -> int:
+    """Largest divisor of `n` that is <= `cap` (at least 1)."""
+    for d in range(min(n, max(cap, 1)), 0, -1):
+        if n % d == 0:
+            return d
+    return 1
+
+
+def _tile(n: int, cap: int) -> int:
+    """Static tile size for a loop of range `n`: `n` itself when small, else a divisor.
+
+    A poor divisor (e.g. 1 for a prime) is replaced by the whole range if that stays
+    within 4x the cap, so prime sizes such as 13 or 17 still get real vectors.
+    """
+    if n <= cap:
+        return n
+    d = largest_divisor(n, cap)
+    return n if d < max(cap // 4, 2) and n <= 4 * cap else d
+
+
+def _linalg_ops(root: ir.Operation) -> Iterator[ir.Operation]:
+    """All linalg structured ops below `root`, in pre-order."""
+    for region in root.regions:
+        for block in region.blocks:
+            for op in block.operations:
+                opv = op.operation
+                if opv.name.startswith("linalg.") and opv.name not in _NOT_OPS:
+                    yield opv
+                yield from _linalg_ops(opv)
+
+
+def _attr_int(op: ir.Operation, name: str) -> int | None:
+    if name not in op.attributes:
+        return None
+    return ir.IntegerAttr(op.attributes[name]).value
+
+
+def _static_shape(value: ir.Value) -> list[int] | None:
+    ty = value.type
+    if not isinstance(ty, ir.RankedTensorType):
+        return [] if isinstance(ty, (ir.FloatType, ir.IntegerType, ir.IndexType)) else None
+    return list(ty.shape) if ty.has_static_shape else None
+
+
+def _domain(generic: ir.Operation) -> LoopInfo | None:
+    """Loop ranges of a generalised op from its indexing maps and operand shapes."""
+    maps = [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(generic.attributes["indexing_maps"])]
+    iters = [str(a).split("<")[-1].rstrip(">") for a in ir.ArrayAttr(
+        generic.attributes["iterator_types"])]
+    ranges: list[int | None] = [None] * len(iters)
+    for amap, operand in zip(maps, generic.operands, strict=False):
+        shape = _static_shape(operand)
+        if shape is None:
+            return None
+        for expr, size in zip(amap.results, shape, strict=False):
+            if isinstance(expr, ir.AffineDimExpr):
+                ranges[expr.position] = size
+    if any(r is None for r in ranges):
+        return None
+    return LoopInfo("", tuple(int(r) for r in ranges), tuple(iters))  # type: ignore[arg-type]
+
+
+def _loop_infos(module: ir.Module, ops: list[ir.Operation]) -> dict[int, LoopInfo]:
+    """Tag `ops` with their index and read loop ranges off a generalised clone."""
+    for i, op in enumerate(ops):
+        op.attributes[SCHED_ATTR] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), i)
+    clone = ir.Module.parse(str(module))
+    pm = passmanager.PassManager.parse("builtin.module(func.func(linalg-generalize-named-ops))")
+    pm.run(clone.operation)
+    infos: dict[int, LoopInfo] = {}
+    for gen in _linalg_ops(clone.operation):
+        tag = _attr_int(gen, SCHED_ATTR)
+        if gen.name != "linalg.generic" or tag is None:
+            continue
+        dom = _domain(gen)
+        if dom is not None:
+            infos[tag] = LoopInfo(ops[tag].name, dom.ranges, dom.iterators)
+    return infos
+
+
+def _init_is_fill(op: ir.Operation, operand: int) -> bool:
+    """True if operand `operand` of `op` is a single-use ``linalg.fill`` result."""
+    owner = op.operands[operand].owner
+    if not isinstance(owner, ir.Operation) and hasattr(owner, "operation"):
+        owner = owner.operation
+    if not isinstance(owner, ir.Operation) or owner.name != "linalg.fill":
+        return False
+    return sum(1 for _ in owner.results[0].uses) == 1
+
+
+# ------------------------------------------------------------------ tile size choice
+
+
+def _conv_schedule(tag: int, info: LoopInfo, lanes: int) -> OpSchedule:
+    """conv_2d_nhwc_hwcf: loops (n, oh, ow, f, kh, kw, c); f in lanes, ow x f registers."""
+    _, _, ow, f, _, _, c = info.ranges
+    tf = _tile(f, lanes)
+    tow = _tile(ow, 8 if lanes >= 8 else 4)
+    tc = _tile(c, 16)
+    return OpSchedule(tag, (1, 1, tow, tf, 0, 0, 0), (0, 0, 0, 0, 1, 0, tc),
+                      decompose=True, init_operand=2)
+
+
+def _depthwise_schedule(tag: int, info: LoopInfo, lanes: int) -> OpSchedule:
+    """depthwise_conv_2d_nhwc_hwc / pooling_nhwc_*: loops (n, oh, ow, c, kh, kw)."""
+    _, _, ow, c, _, _ = info.ranges
+    return OpSchedule(tag, (1, 1, _tile(ow, 8), _tile(c, 2 * lanes), 0, 0),
+                      (0, 0, 0, 0, 1, 0), decompose=True, init_operand=2)
+
+
+def _matmul_schedule(tag: int, info: LoopInfo, lanes: int) -> OpSchedule:
+    """matmul (m, n, k) and batch_matmul (b, m, n, k)."""
+    *batch, m, n, k = info.ranges
+    par = (*([1] * len(batch)), _tile(m, 8 if lanes >= 8 else 4), _tile(n, 2 * lanes), 0)
+    red = (*([0] * len(batch)), 0, 0, _tile(k, 64 if lanes >= 8 else 16))
+    return OpSchedule(tag, par, red, init_operand=2)
+
+
+def _generic_schedule(tag: int, info: LoopInfo, lanes: int) -> OpSchedule:
+    """Default: unit tiles except the innermost loop (vector of up to 4 registers)."""
+    vec_cap = 4 * lanes
+    last = len(info.ranges) - 1
+    outer, inner = [], []
+    for d, (size, it) in enumerate(zip(info.ranges, info.iterators, strict=True)):
+        t = _tile(size, vec_cap) if d == last else 1
+        t = 0 if t == size else t
+        outer.append(t if it == "parallel" else 0)
+        inner.append(t if it != "parallel" else 0)
+    return OpSchedule(tag, tuple(outer), tuple(inner), init_operand=-1)
+
+
+_SPECIAL = {
+    "linalg.conv_2d_nhwc_hwcf": _conv_schedule,
+    "linalg.depthwise_conv_2d_nhwc_hwc": _depthwise_schedule,
+    "linalg.pooling_nhwc_max": _depthwise_schedule,
+    "linalg.pooling_nhwc_sum": _depthwise_schedule,
+    "linalg.matmul": _matmul_schedule,
+    "linalg.batch_matmul": _matmul_schedule,
+}
+
+
+def choose_schedule(tag: int, info: LoopInfo, target: str = "host") -> OpSchedule:
+    """Tile sizes / steps for one op (pure function of its name and loop ranges)."""
+    lanes = LANES.get(target, LANES["host"])
+    rule = _SPECIAL.get(info.name, _generic_schedule)
+    return rule(tag, info, lanes)
+
+
+# ------------------------------------------------------------- transform script text
+
+
+def _tile_for(handle: str, sizes: tuple[int, ...], name: str) -> tuple[list[str], str, str]:
+    """``tile_using_for`` line; returns (lines, tiled handle, loops handle prefix)."""
+    nloops = sum(1 for s in sizes if s)
+    res = ", ".join([_ANY] * (nloops + 1))
+    loops = f"%{name}_l" + (f":{nloops}" if nloops > 1 else "")
+    line = (f"%{name}_t, {loops} = transform.structured.tile_using_for {handle} "
+            f"tile_sizes {list(sizes)} : ({_ANY}) -> ({res})")
+    return [line], f"%{name}_t", f"%{name}_l"
+
+
+def _op_script(s: OpSchedule) -> list[str]:
+    """Transform ops (inside a suppressing sequence with root %r) for one schedule."""
+    lines = [f"%op = transform.structured.match attributes {{{SCHED_ATTR} = {s.tag} : i64}} "
+             f"in %r : ({_ANY}) -> {_ANY}"]
+    cur, fill = "%op", None
+    if s.fuse_init:
+        fill = "%fill"
+        lines.append(f"%fill = transform.get_producer_of_operand %op[{s.init_operand}] "
+                     f": ({_ANY}) -> {_ANY}")
+    if any(s.outer):
+        lines.append(f"%par_t, %forall = transform.structured.tile_using_forall {cur} "
+                     f"tile_sizes {list(s.outer)} : ({_ANY}) -> ({_ANY}, {_ANY})")
+        cur = "%par_t"
+        if fill:
+            lines.append(f"%fill_t, %forall2 = transform.structured.fuse_into_containing_op "
+                         f"{fill} into %forall : ({_ANY}, {_ANY}) -> ({_ANY}, {_ANY})")
+            fill = "%fill_t"
+    if any(s.inner):
+        more, cur, _ = _tile_for(cur, s.inner, "red")
+        lines += more
+    if s.decompose:
+        lines.append(f"%dec = transform.structured.decompose {cur} : ({_ANY}) -> {_ANY}")
+        cur = "%dec"
+    if s.vectorize:
+        lines.append(f"transform.structured.vectorize {cur} : {_ANY}")
+        if fill:
+            lines.append(f"transform.structured.vectorize {fill} : {_ANY}")
+    return lines
+
+
+#: Cleanup and vector lowering, applied to every function in separate greedy stages
+#: (mixing contraction lowering with the transfer patterns can fail to converge).
+_LOWERING_STAGES: tuple[tuple[str, ...], ...] = (
+    ("linalg.tiling_canonicalization", "scf.for_loop_canonicalization", "canonicalization",
+     "tensor.fold_tensor_subset_ops_into_vector_transfers"),
+    ("vector.reduction_to_contract", "vector.transfer_permutation_patterns"),
+    ('vector.lower_contraction lowering_strategy = "outerproduct"',
+     "vector.lower_outerproduct"),
+    ('vector.reorder_multi_reduction_dims lowering_strategy = "innerreduction"',
+     'vector.multi_reduction_flattening lowering_strategy = "innerreduction"',
+     'vector.multi_reduction_unrolling lowering_strategy = "innerreduction"'),
+    ("vector.transfer_permutation_patterns",),
+    ('vector.lower_transpose lowering_strategy = "shuffle_1d"',),
+    ("vector.lower_transfer max_transfer_rank = 1", "vector.lower_shape_cast",
+     "vector.lower_broadcast"),
+    ("canonicalization",),
+)
+
+
+def _lowering_script() -> list[str]:
+    lines = [f"%funcs = transform.structured.match ops{{[\"func.func\"]}} in %root "
+             f": ({_ANY}) -> {_ANY}"]
+    for stage in _LOWERING_STAGES:
+        pats = "\n".join(f"  transform.apply_patterns.{p}" for p in stage)
+        lines.append(f"transform.apply_patterns to %funcs {{\n{pats}\n}} : {_ANY}")
+    lines.append(f"transform.apply_cse to %funcs : {_ANY}")
+    return lines
+
+
+def _hoist_script(name: str) -> list[str]:
+    """Keep accumulators in registers across reduction loops."""
+    return [
+        f"%{name} = transform.structured.match ops{{[\"scf.for\"]}} in %root "
+        f": ({_ANY}) -> {_ANY}",
+        f"transform.foreach %{name} : {_ANY} {{",
+        f"^bb0(%loop: {_ANY}):",
+        f"  transform.loop.hoist_loop_invariant_subsets %loop : {_ANY}",
+        "}",
+    ]
+
+
+def build_script(schedules: list[OpSchedule]) -> str:
+    """The ``@__transform_main`` named sequence for `schedules` (MLIR text)."""
+    body: list[str] = []
+    for s in schedules:
+        body.append(f"transform.sequence %root : {_ANY} failures(suppress) {{")
+        body.append(f"^bb0(%r: {_ANY}):")
+        body += ["  " + line for line in _op_script(s)]
+        body.append("}")
+    body += _hoist_script("loops0")
+    body += _lowering_script()
+    body.append("transform.yield")
+    inner = "\n  ".join(body)
+    return (f"transform.named_sequence @__transform_main(%root: {_ANY} {{transform.readonly}}) "
+            f"{{\n  {inner}\n}}")
+
+
+# ------------------------------------------------------------ NCHW -> NHWC rewrite
+
+#: NCHW op -> (NHWC op builder name, weight permutation or None for pooling windows).
+_NHWC = {
+    "linalg.conv_2d_nchw_fchw": ("conv_2d_nhwc_hwcf", [2, 3, 1, 0]),
+    "linalg.depthwise_conv_2d_nchw_chw": ("depthwise_conv_2d_nhwc_hwc", [1, 2, 0]),
+    "linalg.pooling_nchw_max": ("pooling_nhwc_max", None),
+    "linalg.pooling_nchw_sum": ("pooling_nhwc_sum", None),
+}
+_TO_NHWC, _TO_NCHW = [0, 2, 3, 1], [0, 3, 1, 2]
+
+
+def _transpose(value: ir.Value, perm: list[int]) -> ir.Value:
+    ty = value.type
+    empty = tensor.empty([ty.shape[p] for p in perm], ty.element_type)
+    return _as_value(linalg.transpose(value, outs=[empty], permutation=perm))
+
+
+def _as_value(built: ir.Value | ir.OpView | ir.Operation | ir.OpResultList) -> ir.Value:
+    """Single result of a builder that may return a value or an op."""
+    if isinstance(built, ir.Value):
+        return built
+    if isinstance(built, ir.OpResultList):
+        return built[0]
+    return built.results[0]
+
+
+def _nhwc_init(init: ir.Value) -> ir.Value:
+    """NHWC accumulator: a fresh fill if `init` is a fill, else the transposed tensor."""
+    owner = init.owner
+    if isinstance(owner, ir.OpView):
+        owner = owner.operation
+    if isinstance(owner, ir.Operation) and owner.name == "linalg.fill":
+        ty = init.type
+        empty = tensor.empty([ty.shape[p] for p in _TO_NHWC], ty.element_type)
+        return _as_value(linalg.fill(owner.operands[0], outs=[empty]))
+    return _transpose(init, _TO_NHWC)
+
+
+def _to_nhwc(op: ir.Operation) -> None:
+    """Replace one NCHW conv/pool op by transposes around its NHWC counterpart."""
+    builder, wperm = _NHWC[op.name]
+    x, w, init = op.operands[0], op.operands[1], op.operands[2]
+    kwargs = {k: [int(v) for v in op.attributes[k]] for k in ("strides", "dilations")
+              if k in op.attributes}
+    with ir.InsertionPoint(op), op.location:
+        xi = _transpose(x, _TO_NHWC)
+        wi = _transpose(w, wperm) if wperm else w
+        res = _as_value(getattr(linalg, builder)(xi, wi, outs=[_nhwc_init(init)], **kwargs))
+        out = _transpose(res, _TO_NCHW)
+    op.results[0].replace_all_uses_with(out)
+    op.erase()
+
+
+def convert_to_nhwc(module: ir.Module) -> int:
+    """Rewrite NCHW convs / depthwise convs / pools to NHWC (vectorisable layout)."""
+    ops = [op for op in _linalg_ops(module.operation) if op.name in _NHWC]
+    with module.context:
+        for op in ops:
+            _to_nhwc(op)
+        if ops:
+            passmanager.PassManager.parse("builtin.module(canonicalize)").run(module.operation)
+    return len(ops)
+
+
+# ------------------------------------------------------------------------- driver
+
+
+def plan(module: ir.Module, target: str = "host") -> list[OpSchedule]:
+    """Tag every linalg op of `module` and return the schedules (conv/matmul first)."""
+    ops = list(_linalg_ops(module.operation))
+    infos = _loop_infos(module, ops)
+    heavy: list[OpSchedule] = []
+    light: list[OpSchedule] = []
+    for tag, info in sorted(infos.items()):
+        sched = choose_schedule(tag, info, target)
+        init = sched.init_operand % len(ops[tag].operands) if ops[tag].operands else 0
+        fuse = init > 0 and _init_is_fill(ops[tag], init) and any(sched.outer)
+        sched = OpSchedule(sched.tag, sched.outer, sched.inner, sched.decompose, fuse, init,
+                           sched.vectorize)
+        (heavy if info.name in _SPECIAL else light).append(sched)
+    return heavy + light
+
+
+def _strip_tags(module: ir.Module) -> None:
+    for op in _linalg_ops(module.operation):
+        if SCHED_ATTR in op.attributes:
+            del op.attributes[SCHED_ATTR]
+
+
+def apply_schedule(module: ir.Module, target: str = "host", *,
+                   fuse_elementwise: bool = True) -> None:
+    """Tile and vectorise the linalg ops of `module` in place (see module docstring)."""
+    if target not in LANES:
+        raise ValueError(f"unknown target {target!r} (expected one of {sorted(LANES)})")
+    with module.context:
+        if fuse_elementwise:
+            passmanager.PassManager.parse(
+                "builtin.module(func.func(linalg-fuse-elementwise-ops))").run(module.operation)
+        convert_to_nhwc(module)
+        schedules = plan(module, target)
+        script = ir.Module.parse(
+            "module attributes {transform.with_named_sequence} {\n"
+            + build_script(schedules) + "\n}")
+        module.operation.attributes["transform.with_named_sequence"] = ir.UnitAttr.get()
+        seq = script.body.operations[0].operation
+        module.body.append(seq)
+        try:
+            passmanager.PassManager.parse(
+                "builtin.module(transform-interpreter,scf-forall-to-for,canonicalize,cse)"
+            ).run(module.operation)
+        finally:
+            seq.erase()
+            del module.operation.attributes["transform.with_named_sequence"]
+            _strip_tags(module)

@@ -1,0 +1,120 @@
+"""`compile()`: model in, callable compiled model out (DESIGN.md §5)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import onnx
+
+from dnnfusion_mlir import errors
+from dnnfusion_mlir._mlir import ir
+from dnnfusion_mlir.codegen.schedule import apply_schedule
+from dnnfusion_mlir.codegen.to_llvm import lower_to_llvm
+from dnnfusion_mlir.importer.onnx_importer import ImportedModel, TensorSpec, import_onnx
+from dnnfusion_mlir.pipeline import LOWER_PASSES, REWRITE_PASSES, UPSTREAM_FUSION, run_passes
+from dnnfusion_mlir.runtime.host import HostRunner
+from dnnfusion_mlir.stats import count_kernels, dnnf_stats
+
+TARGETS = ("host",)
+
+
+class CompiledModel:
+    """A compiled model: call it with numpy arrays, in graph input order."""
+
+    def __init__(self, imported: ImportedModel, texts: dict[str, str], runner: HostRunner,
+                 stats: dict[str, Any]) -> None:
+        self.inputs: list[TensorSpec] = imported.inputs
+        self.outputs: list[TensorSpec] = imported.outputs
+        self.stats = stats
+        self._texts = texts
+        self._runner = runner
+
+    def __call__(self, *arrays: np.ndarray) -> list[np.ndarray]:
+        if len(arrays) != len(self.inputs):
+            names = ", ".join(s.name for s in self.inputs)
+            raise TypeError(f"expected {len(self.inputs)} inputs ({names}), got {len(arrays)}")
+        return self._runner.run([self._check(s, a) for s, a in zip(self.inputs, arrays,
+                                                                   strict=True)])
+
+    def run(self, feeds: Mapping[str, np.ndarray]) -> list[np.ndarray]:
+        """Run with inputs given by name."""
+        missing = [s.name for s in self.inputs if s.name not in feeds]
+        if missing:
+            raise TypeError(f"missing inputs: {', '.join(missing)}")
+        return self(*(feeds[s.name] for s in self.inputs))
+
+    def mlir(self, stage: str = "dnnf") -> str:
+        """IR text of a stage: dnnf, rewritten, fused, linalg or llvm."""
+        if stage not in self._texts:
+            raise ValueError(f"unknown stage '{stage}'; one of {', '.join(self._texts)}")
+        return self._texts[stage]
+
+    @staticmethod
+    def _check(spec: TensorSpec, array: Any) -> np.ndarray:
+        arr = np.asarray(array)
+        if arr.dtype != spec.dtype:
+            if arr.dtype.kind == spec.dtype.kind or np.can_cast(arr.dtype, spec.dtype, "same_kind"):
+                arr = arr.astype(spec.dtype)
+            else:
+                raise TypeError(f"input '{spec.name}': expected {spec.dtype}, got {arr.dtype}")
+        if tuple(arr.shape) != spec.shape:
+            raise ValueError(f"input '{spec.name}': expected shape {list(spec.shape)}, "
+                             f"got {list(arr.shape)}")
+        return arr
+
+
+def _text(module: ir.Module) -> str:
+    return module.operation.get_asm(large_elements_limit=16, large_resource_limit=64)
+
+
+def compile(  # noqa: A001 - the public name in DESIGN.md §5
+    model: str | os.PathLike | bytes | onnx.ModelProto,
+    target: str = "host",
+    fuse: bool = False,
+    input_shapes: dict[str, Sequence[int]] | None = None,
+) -> CompiledModel:
+    """Compile an ONNX model (path, bytes or ModelProto) for `target`."""
+    if target not in TARGETS:
+        raise errors.CompileError(f"unknown target '{target}'; supported: {', '.join(TARGETS)}")
+    imported = import_onnx(model, input_shapes)
+    with imported.module.context, ir.Location.unknown():
+        return _compile_imported(imported, target, fuse)
+
+
+def _compile_imported(imported: ImportedModel, target: str, fuse: bool) -> CompiledModel:
+    module = imported.module
+    texts = {"dnnf": _text(module)}
+    stats: dict[str, Any] = {"onnx_nodes": imported.onnx_nodes}
+    stats.update(dnnf_stats(module, "import"))
+    run_passes(module, REWRITE_PASSES)
+    texts["rewritten"] = _text(module)
+    stats.update(dnnf_stats(module, "rewrite"))
+    stats["rewrites"] = {}
+    stats["blocks"] = []
+    texts["fused"] = texts["rewritten"]
+    keys = _lower(module, fuse)
+    stats["kernels"] = count_kernels(module)
+    texts["linalg"] = _text(module)
+    apply_schedule(module, target, fuse_elementwise=False)
+    lower_to_llvm(module, target)
+    texts["llvm"] = _text(module)
+    weights = [imported.weights[k] for k in keys]
+    runner = HostRunner(module, weights, [(o.shape, o.dtype) for o in imported.outputs])
+    return CompiledModel(imported, texts, runner, stats)
+
+
+def _lower(module: ir.Module, fuse: bool) -> list[str]:
+    """dnnf -> linalg; returns the weight key of each hoisted argument, in order."""
+    from dnnfusion_mlir.passes.dnnf_hoist_weights import weight_keys
+
+    run_passes(module, LOWER_PASSES)
+    if fuse:
+        run_passes(module, [UPSTREAM_FUSION])
+    main = next(op for op in module.body.operations
+                if op.operation.name == "func.func" and ir.StringAttr(
+                    op.attributes["sym_name"]).value == "main")
+    main.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get()
+    return [k for k in weight_keys(main.operation) if k is not None]

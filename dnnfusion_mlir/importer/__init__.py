@@ -1,0 +1,1 @@
+"""ONNX importer: load and simplify ONNX models, then convert them to MLIR."""

@@ -1,0 +1,455 @@
+"""Front half of the ONNX importer: load, validate and simplify a model (no MLIR here).
+
+`load_model` reads a model (path, bytes or `onnx.ModelProto`), checks it, brings its opset
+into the range the converters handle, fixes every graph input to a static shape, then runs
+shape inference and constant folding to a fixpoint (`const_fold.simplify`). The result is a
+`LoadedModel` in which every value the remaining nodes use has a static shape and a known
+element type, and every node has a unique non-empty name (used by errors and MLIR locations).
+
+Failures raise `dnnfusion_mlir.errors` exceptions that say what is wrong and, where there is
+one, name the node: `MalformedModelError` (unreadable / invalid model), `UnsupportedOpError`
+(foreign operator domain, unconvertible opset), `DynamicShapeError` (a dimension with no static
+value), `DTypeError` (strings, sequences and other non-numeric values).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+import onnx
+import onnx.inliner
+import onnx.version_converter
+from google.protobuf.message import DecodeError, EncodeError
+from onnx import helper, numpy_helper
+
+from dnnfusion_mlir import errors
+from dnnfusion_mlir.importer import const_fold
+from dnnfusion_mlir.importer.const_fold import GraphState
+
+MIN_OPSET = 7
+NATIVE_OPSETS = range(13, 22)
+"""Default-domain opsets used as they are; others are converted to TARGET_OPSET."""
+TARGET_OPSET = 17
+_DEFAULT_DOMAINS = ("", "ai.onnx")
+_CHECKER_NODE_RE = re.compile(r"Name:\s*(\S*)\s+OpType:\s*(\S+)")
+
+_Message = TypeVar("_Message", onnx.NodeProto, onnx.ValueInfoProto)
+
+ModelSource = str | os.PathLike[str] | bytes | onnx.ModelProto
+
+
+@dataclass
+class LoadedModel:
+    """A simplified model plus what is known about each of its values.
+
+    `constants`, `shapes` and `dtypes` cover the values of the simplified model: graph
+    inputs, outputs of the remaining nodes, and constants (initializers, Constant nodes and
+    folded results) that a remaining node or a graph output uses. Graph outputs that folded
+    to constants stay graph outputs (and are in `constants`).
+    """
+
+    model: onnx.ModelProto
+    constants: dict[str, np.ndarray]
+    shapes: dict[str, tuple[int, ...]]
+    dtypes: dict[str, np.dtype]
+    opset: int
+
+
+def load_model(
+    model: ModelSource, input_shapes: Mapping[str, Sequence[int]] | None = None
+) -> LoadedModel:
+    """Load, check and simplify an ONNX model; see the module docstring.
+
+    `input_shapes` gives the shape of graph inputs with dynamic dimensions (and may override
+    any input's declared shape).
+    """
+    proto, path = _read(model)
+    proto = _prepare(proto, path)
+    proto = _normalise_opset(proto)
+    name_nodes(proto.graph)
+    state = _initial_state(proto, dict(input_shapes or {}))
+    const_fold.simplify(state)
+    dtypes = _validate(state)
+    shapes = {name: shape for name, shape in state.shapes.items() if name in dtypes}
+    return LoadedModel(
+        model=_build_model(proto, state),
+        constants=dict(state.consts),
+        shapes=shapes,
+        dtypes=dtypes,
+        opset=state.opset,
+    )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _read(model: ModelSource) -> tuple[onnx.ModelProto, str | None]:
+    """Parse the model; returns it with its file path (None when given bytes / a proto)."""
+    if isinstance(model, onnx.ModelProto):
+        proto, path, label = onnx.ModelProto(), None, "<ModelProto>"
+        proto.CopyFrom(model)
+    elif isinstance(model, (bytes, bytearray, memoryview)):
+        proto, path, label = _parse_bytes(bytes(model)), None, "<bytes>"
+    else:
+        path = os.fspath(model)
+        proto, label = _load_file(path), path
+    if not proto.HasField("graph") or not (proto.graph.node or proto.graph.output):
+        raise errors.MalformedModelError(
+            f"'{label}' has an empty graph (file is truncated or not an ONNX model)"
+        )
+    for tensor in proto.graph.initializer:
+        if tensor.data_location == onnx.TensorProto.EXTERNAL:
+            raise errors.MalformedModelError(
+                f"initializer '{tensor.name}' is stored in external data; load the model "
+                "from its file path so the data file can be found"
+            )
+    return proto, path
+
+
+def _parse_bytes(data: bytes) -> onnx.ModelProto:
+    try:
+        return onnx.load_model_from_string(data)
+    except (DecodeError, ValueError, RuntimeError) as exc:
+        raise errors.MalformedModelError(
+            f"cannot parse the model bytes: truncated or not an ONNX protobuf ({exc})"
+        ) from exc
+
+
+def _load_file(path: str) -> onnx.ModelProto:
+    if not os.path.isfile(path):
+        raise errors.MalformedModelError(f"cannot read '{path}': no such file")
+    try:
+        return onnx.load(path, load_external_data=True)
+    except DecodeError as exc:
+        raise errors.MalformedModelError(
+            f"cannot parse '{path}': file is truncated or not an ONNX protobuf ({exc})"
+        ) from exc
+    except (OSError, ValueError, RuntimeError, onnx.checker.ValidationError) as exc:
+        raise errors.MalformedModelError(
+            f"cannot load '{path}' (or its external data): {exc}"
+        ) from exc
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def _prepare(proto: onnx.ModelProto, path: str | None) -> onnx.ModelProto:
+    """Inline model-local functions, name nodes, reject foreign domains, run the checker."""
+    if proto.functions:
+        try:
+            proto = onnx.inliner.inline_local_functions(proto)
+        except Exception as exc:  # the inliner raises assorted C++ errors
+            raise errors.MalformedModelError(f"cannot inline model functions: {exc}") from exc
+    name_nodes(proto.graph)
+    _check_domains(proto.graph)
+    _run_checker(proto, path)
+    return proto
+
+
+def name_nodes(graph: onnx.GraphProto) -> None:
+    """Give every node a unique non-empty name (f"{op_type}_{index}" where it has none)."""
+    existing = {node.name for node in graph.node if node.name}
+    used: set[str] = set()
+    for index, node in enumerate(graph.node):
+        if node.name and node.name not in used:
+            used.add(node.name)
+            continue
+        base = f"{node.op_type}_{index}"
+        name, suffix = base, 1
+        while name in used or name in existing:
+            name, suffix = f"{base}_{suffix}", suffix + 1
+        node.name = name
+        used.add(name)
+
+
+def _check_domains(graph: onnx.GraphProto) -> None:
+    for node in graph.node:
+        if node.domain not in _DEFAULT_DOMAINS:
+            raise errors.UnsupportedOpError(
+                f"operator '{node.op_type}' of domain '{node.domain}' is not supported "
+                "(only the default ONNX domain is)",
+                node=node.name,
+                op_type=node.op_type,
+            )
+        for attr in node.attribute:
+            for sub in [attr.g] if attr.type == onnx.AttributeProto.GRAPH else attr.graphs:
+                _check_domains(sub)
+
+
+def _run_checker(proto: onnx.ModelProto, path: str | None) -> None:
+    """`onnx.checker.check_model`, tolerating graph inputs/outputs declared without a shape.
+
+    The checker demands a shape field on them; shapeless outputs are common in hand-built
+    models and get their shapes from inference, shapeless inputs need `input_shapes`.
+    """
+    shapeless = [
+        info.type.tensor_type
+        for info in [*proto.graph.input, *proto.graph.output]
+        if info.type.HasField("tensor_type") and not info.type.tensor_type.HasField("shape")
+    ]
+    for tensor_type in shapeless:
+        tensor_type.shape.SetInParent()
+    try:
+        _check(proto, path)
+    finally:
+        for tensor_type in shapeless:
+            tensor_type.ClearField("shape")
+
+
+def _check(proto: onnx.ModelProto, path: str | None) -> None:
+    try:
+        try:
+            onnx.checker.check_model(proto)
+        except (ValueError, EncodeError):  # over the 2 GiB protobuf limit: check the file
+            if path is not None:
+                onnx.checker.check_model(path)
+    except onnx.checker.ValidationError as exc:
+        message = " ".join(str(exc).split())
+        match = _CHECKER_NODE_RE.search(message)
+        node, op_type = (match.group(1), match.group(2)) if match else ("", "")
+        reason = f"fails the ONNX checker: {message}"
+        if "No Op registered" in message:
+            raise errors.UnsupportedOpError(reason, node=node, op_type=op_type) from exc
+        raise errors.MalformedModelError(reason, node=node, op_type=op_type) from exc
+
+
+def default_opset(proto: onnx.ModelProto) -> int:
+    """The model's default-domain (ai.onnx) opset version."""
+    for opset in proto.opset_import:
+        if opset.domain in _DEFAULT_DOMAINS:
+            return int(opset.version)
+    raise errors.MalformedModelError("the model imports no default-domain (ai.onnx) opset")
+
+
+def _normalise_opset(proto: onnx.ModelProto) -> onnx.ModelProto:
+    """Keep opsets 13..21; convert 7..12 and newer ones to TARGET_OPSET."""
+    version = default_opset(proto)
+    if version < MIN_OPSET:
+        raise errors.UnsupportedOpError(
+            f"opset {version} is too old (supported: {MIN_OPSET} and newer)"
+        )
+    if version in NATIVE_OPSETS:
+        return proto
+    try:
+        converted = onnx.version_converter.convert_version(proto, TARGET_OPSET)
+    except Exception as exc:  # the converter raises assorted C++ errors
+        raise errors.UnsupportedOpError(
+            f"cannot convert the model from opset {version} to {TARGET_OPSET}: "
+            + " ".join(str(exc).split())
+        ) from exc
+    min_ir = helper.find_min_ir_version_for([helper.make_opsetid("", TARGET_OPSET)])
+    converted.ir_version = max(converted.ir_version, min_ir)
+    return converted
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _initial_state(proto: onnx.ModelProto, input_shapes: dict[str, Sequence[int]]) -> GraphState:
+    graph = proto.graph
+    consts = _initializers(graph)
+    real_inputs = [info for info in graph.input if info.name not in consts]
+    for name in input_shapes:
+        if not any(info.name == name for info in real_inputs):
+            what = "a constant initializer" if name in consts else "not a graph input"
+            known = ", ".join(info.name for info in real_inputs) or "none"
+            raise errors.DynamicShapeError(
+                f"input_shapes names '{name}', which is {what} (inputs: {known})", node=name
+            )
+    inputs = [_fix_input(info, input_shapes.get(info.name)) for info in real_inputs]
+    return GraphState(
+        nodes=[_copy(node) for node in graph.node],
+        inputs=inputs,
+        outputs=[_copy(info) for info in graph.output],
+        consts=consts,
+        opset=default_opset(proto),
+        ir_version=proto.ir_version,
+    )
+
+
+def _copy(message: _Message) -> _Message:
+    """A detached copy of a protobuf message (the graph's own fields are rewritten later)."""
+    copy = type(message)()
+    copy.CopyFrom(message)
+    return copy
+
+
+def _initializers(graph: onnx.GraphProto) -> dict[str, np.ndarray]:
+    consts = {tensor.name: numpy_helper.to_array(tensor) for tensor in graph.initializer}
+    for sparse in graph.sparse_initializer:
+        values = numpy_helper.to_array(sparse.values)
+        indices = numpy_helper.to_array(sparse.indices)
+        dense = np.zeros(tuple(sparse.dims), dtype=values.dtype)
+        if indices.ndim == 1:
+            dense.reshape(-1)[indices] = values
+        else:
+            dense[tuple(indices.T)] = values
+        consts[sparse.values.name] = dense
+    return consts
+
+
+def _fix_input(info: onnx.ValueInfoProto, override: Sequence[int] | None) -> onnx.ValueInfoProto:
+    """A copy of a graph input with a fully static shape (from the model or `override`)."""
+    kind = info.type.WhichOneof("value")
+    if kind != "tensor_type":
+        raise errors.DTypeError(
+            f"graph input '{info.name}' is a {kind or 'value of unknown type'}, not a tensor",
+            node=info.name,
+        )
+    tensor_type = info.type.tensor_type
+    if override is None:
+        dims = _declared_dims(info.name, tensor_type)
+    else:
+        dims = _override_dims(info.name, tensor_type, override)
+    return helper.make_tensor_value_info(info.name, tensor_type.elem_type, dims)
+
+
+def _declared_dims(name: str, tensor_type: onnx.TypeProto.Tensor) -> list[int]:
+    if not tensor_type.HasField("shape"):
+        raise errors.DynamicShapeError(
+            f"input '{name}' has unknown rank; pass input_shapes={{'{name}': [...]}}", node=name
+        )
+    dims: list[int] = []
+    dynamic: list[str] = []
+    for index, dim in enumerate(tensor_type.shape.dim):
+        if dim.HasField("dim_value") and dim.dim_value >= 0:
+            dims.append(int(dim.dim_value))
+        else:
+            dynamic.append(f"{index} ('{dim.dim_param or '?'}')")
+    if dynamic:
+        plural = "dimensions" if len(dynamic) > 1 else "dimension"
+        raise errors.DynamicShapeError(
+            f"input '{name}' has dynamic {plural} {', '.join(dynamic)}; "
+            f"pass input_shapes={{'{name}': [...]}}",
+            node=name,
+        )
+    return dims
+
+
+def _override_dims(
+    name: str, tensor_type: onnx.TypeProto.Tensor, override: Sequence[int]
+) -> list[int]:
+    dims = list(override)
+    if not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in dims) or any(
+        d < 0 for d in dims
+    ):
+        raise errors.DynamicShapeError(
+            f"input_shapes['{name}'] = {dims!r} must be a list of non-negative integers",
+            node=name,
+        )
+    rank = len(tensor_type.shape.dim) if tensor_type.HasField("shape") else None
+    if rank is not None and rank != len(dims):
+        raise errors.DynamicShapeError(
+            f"input_shapes['{name}'] has rank {len(dims)} but the model declares rank {rank}",
+            node=name,
+        )
+    return [int(d) for d in dims]
+
+
+# --------------------------------------------------------------------------- result
+
+
+def _validate(state: GraphState) -> dict[str, np.dtype]:
+    """Check every used value has a static shape and a numeric dtype; return the dtypes."""
+    producers = {out: node for node in state.nodes for out in node.output if out}
+    used = [info.name for info in state.inputs]
+    used += [name for node in state.nodes for name in node.input if name]
+    used += [info.name for info in state.outputs]
+    dtypes: dict[str, np.dtype] = {}
+    for name in dict.fromkeys(used):
+        dtypes[name] = _checked_value(name, state, producers.get(name))
+    for name in producers:  # unused node outputs: record what is known, require nothing
+        if name not in dtypes and name in state.shapes:
+            dtype = _np_dtype(state.types.get(name, 0))
+            if dtype is not None:
+                dtypes[name] = dtype
+    return dtypes
+
+
+def _checked_value(name: str, state: GraphState, producer: onnx.NodeProto | None) -> np.dtype:
+    node, op_type = (producer.name, producer.op_type) if producer else (name, "")
+    what = f"output '{name}' of node '{node}' ({op_type})" if producer else f"value '{name}'"
+    if name in state.non_tensor:
+        raise errors.DTypeError(
+            f"{what} is a {state.non_tensor[name]}, not a tensor", node=node, op_type=op_type
+        )
+    elem_type = state.types.get(name, 0)
+    if not elem_type:
+        raise errors.DynamicShapeError(
+            f"{what} has no known element type", node=node, op_type=op_type
+        )
+    dtype = _np_dtype(elem_type)
+    if dtype is None:
+        type_name = onnx.TensorProto.DataType.Name(elem_type)
+        raise errors.DTypeError(
+            f"{what} has element type {type_name}, which cannot be compiled",
+            node=node,
+            op_type=op_type,
+        )
+    if name not in state.shapes:
+        raise errors.DynamicShapeError(f"{what} has no static shape", node=node, op_type=op_type)
+    return dtype
+
+
+def _np_dtype(elem_type: int) -> np.dtype | None:
+    """numpy dtype of an ONNX element type; None for strings and unknown types."""
+    if elem_type in (0, onnx.TensorProto.STRING):
+        return None
+    try:
+        dtype = np.dtype(helper.tensor_dtype_to_np_dtype(elem_type))
+    except (KeyError, ValueError, TypeError):
+        return None
+    return None if dtype == np.dtype(object) else dtype
+
+
+def _build_model(proto: onnx.ModelProto, state: GraphState) -> onnx.ModelProto:
+    """Rewrite `proto` (owned by the loader) into the simplified model, in place.
+
+    Initializers that survive are kept as they are (no copy of big weights); folded
+    constants are appended.
+    """
+    graph = proto.graph
+    for index in reversed(range(len(graph.initializer))):
+        if graph.initializer[index].name not in state.consts:
+            del graph.initializer[index]
+    kept = {tensor.name for tensor in graph.initializer}
+    graph.initializer.extend(
+        numpy_helper.from_array(array, name)
+        for name, array in state.consts.items()
+        if name not in kept
+    )
+    graph.ClearField("sparse_initializer")  # densified into `initializer` above
+    _replace(graph.node, state.nodes)
+    _replace(graph.input, state.inputs)
+    _replace(graph.output, [_value_info(info.name, state) for info in state.outputs])
+    output_names = {info.name for info in state.outputs}
+    _replace(
+        graph.value_info,
+        [
+            _value_info(name, state)
+            for node in state.nodes
+            for name in node.output
+            if name and name not in output_names and name in state.shapes and name in state.types
+        ],
+    )
+    for opset in proto.opset_import:
+        if opset.domain in _DEFAULT_DOMAINS:
+            opset.version = state.opset
+    proto.ir_version = state.ir_version
+    proto.ClearField("functions")  # inlined by _prepare
+    return proto
+
+
+def _replace(field: Any, items: Sequence[Any]) -> None:
+    """Replace the contents of a repeated protobuf message field."""
+    del field[:]
+    field.extend(items)
+
+
+def _value_info(name: str, state: GraphState) -> onnx.ValueInfoProto:
+    return helper.make_tensor_value_info(name, state.types[name], state.shapes[name])

@@ -1,0 +1,118 @@
+"""Converters for element-wise ONNX ops (One-to-One): activations, arithmetic, Where, Cast."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dnnfusion_mlir._mlir import ir
+from dnnfusion_mlir.dialects import dnnf
+from dnnfusion_mlir.importer import attrs
+from dnnfusion_mlir.importer.node import NodeContext
+from dnnfusion_mlir.importer.registry import converter
+
+F32 = (np.float32,)
+NUMERIC = (np.float32, np.int64, np.int32)
+ANY = (np.float32, np.int64, np.int32, np.bool_)
+
+_UNARY_F32 = {
+    "Relu": dnnf.ReluOp, "Sigmoid": dnnf.SigmoidOp, "Tanh": dnnf.TanhOp, "Erf": dnnf.ErfOp,
+    "Exp": dnnf.ExpOp, "Log": dnnf.LogOp, "Sqrt": dnnf.SqrtOp,
+    "Reciprocal": dnnf.ReciprocalOp, "HardSwish": dnnf.HardSwishOp,
+}
+_UNARY_NUMERIC = {"Neg": dnnf.NegOp, "Abs": dnnf.AbsOp}
+_BINARY = {"Add": dnnf.AddOp, "Sub": dnnf.SubOp, "Mul": dnnf.MulOp, "Div": dnnf.DivOp}
+
+
+@converter(*_UNARY_F32)
+def convert_unary_f32(ctx: NodeContext) -> list[ir.Value]:
+    ctx.require_dtypes(F32)
+    return [ctx.build(_UNARY_F32[ctx.op_type], ctx.input(0), ctx.out_type()).out]
+
+
+@converter(*_UNARY_NUMERIC)
+def convert_unary_numeric(ctx: NodeContext) -> list[ir.Value]:
+    ctx.require_dtypes(NUMERIC)
+    return [ctx.build(_UNARY_NUMERIC[ctx.op_type], ctx.input(0), ctx.out_type()).out]
+
+
+@converter("Identity")
+def convert_identity(ctx: NodeContext) -> list[ir.Value]:
+    ctx.require_dtypes(ANY)
+    return [ctx.build(dnnf.IdentityOp, ctx.input(0), ctx.out_type()).out]
+
+
+@converter("Dropout")
+def convert_dropout(ctx: NodeContext) -> list[ir.Value]:
+    ctx.require_dtypes(F32)
+    if len(ctx.node.output) > 1 and ctx.node.output[1]:
+        raise ctx.unsupported("the mask output of Dropout is not supported (inference only)")
+    if ctx.const(2) is not None and bool(ctx.const(2)):
+        raise ctx.unsupported("training_mode=True is not supported (inference only)")
+    return [ctx.build(dnnf.DropoutOp, ctx.input(0), ctx.out_type()).out]
+
+
+@converter(*_BINARY)
+def convert_binary(ctx: NodeContext) -> list[ir.Value]:
+    ctx.require_dtypes(NUMERIC, inputs=(0, 1))
+    op = _BINARY[ctx.op_type]
+    return [ctx.build(op, ctx.input(0), ctx.input(1), ctx.out_type()).out]
+
+
+@converter("Pow")
+def convert_pow(ctx: NodeContext) -> list[ir.Value]:
+    ctx.require_dtypes(F32, inputs=(0,))
+    ctx.require_dtypes(NUMERIC, inputs=(1,))
+    exponent = ctx.input(1)
+    if ctx.in_dtype(1) != np.float32:
+        value = ctx.require_const(1, "a non-float exponent").astype(np.float32)
+        exponent = ctx.constant(ctx.node.input[1] + "__f32", value)
+    return [ctx.build(dnnf.PowOp, ctx.input(0), exponent, ctx.out_type()).out]
+
+
+@converter("Equal")
+def convert_equal(ctx: NodeContext) -> list[ir.Value]:
+    ctx.require_dtypes(ANY, inputs=(0, 1))
+    return [ctx.build(dnnf.EqualOp, ctx.input(0), ctx.input(1), ctx.out_type()).out]
+
+
+@converter("Where")
+def convert_where(ctx: NodeContext) -> list[ir.Value]:
+    ctx.require_dtypes((np.bool_,), inputs=(0,))
+    ctx.require_dtypes(ANY, inputs=(1, 2))
+    op = ctx.build(dnnf.WhereOp, ctx.input(0), ctx.input(1), ctx.input(2), ctx.out_type())
+    return [op.out]
+
+
+@converter("Cast")
+def convert_cast(ctx: NodeContext) -> list[ir.Value]:
+    ctx.require_dtypes(ANY)
+    return [ctx.build(dnnf.CastOp, ctx.input(0), ctx.out_type()).out]
+
+
+@converter("LeakyRelu")
+def convert_leaky_relu(ctx: NodeContext) -> list[ir.Value]:
+    ctx.require_dtypes(F32)
+    alpha = attrs.f32(ctx.attr("alpha", 0.01))
+    return [ctx.build(dnnf.LeakyReluOp, ctx.input(0), alpha, ctx.out_type()).out]
+
+
+@converter("HardSigmoid")
+def convert_hard_sigmoid(ctx: NodeContext) -> list[ir.Value]:
+    ctx.require_dtypes(F32)
+    alpha, beta = attrs.f32(ctx.attr("alpha", 0.2)), attrs.f32(ctx.attr("beta", 0.5))
+    return [ctx.build(dnnf.HardSigmoidOp, ctx.input(0), alpha, beta, ctx.out_type()).out]
+
+
+@converter("Clip")
+def convert_clip(ctx: NodeContext) -> list[ir.Value]:
+    ctx.require_dtypes(F32)
+    if ctx.opset < 11:
+        lo, hi = ctx.attr("min", -np.inf), ctx.attr("max", np.inf)
+    else:
+        lo_c, hi_c = ctx.const(1), ctx.const(2)
+        if (ctx.has_input(1) and lo_c is None) or (ctx.has_input(2) and hi_c is None):
+            raise ctx.unsupported("min/max must be compile-time constants")
+        lo = float(lo_c) if lo_c is not None else -np.inf
+        hi = float(hi_c) if hi_c is not None else np.inf
+    op = ctx.build(dnnf.ClipOp, ctx.input(0), attrs.f32(lo), attrs.f32(hi), ctx.out_type())
+    return [op.out]

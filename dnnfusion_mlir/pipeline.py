@@ -1,0 +1,51 @@
+"""Compile stages and the passes each runs, in one place (DESIGN.md §1).
+
+Stage names are what `CompiledModel.mlir(stage)` accepts. Our passes are looked up by name in
+`passes.PASSES`; anything else is an upstream pass handed to MLIR's pipeline parser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dnnfusion_mlir import errors
+from dnnfusion_mlir._mlir import ir, passmanager
+from dnnfusion_mlir.passes import PASSES, pass_module
+
+STAGES = ("dnnf", "rewritten", "fused", "linalg", "llvm")
+
+# Stage -> passes that produce it from the previous stage.
+REWRITE_PASSES: tuple[str, ...] = ()
+LOWER_PASSES = ("dnnf-hoist-weights", "convert-dnnf-to-linalg")
+# Without a fusion plan (issue #5), fuse=True fuses element-wise producer/consumer chains.
+UPSTREAM_FUSION = "func.func(linalg-fuse-elementwise-ops),canonicalize,cse"
+
+
+def build_pass_manager(names: Sequence[str]) -> passmanager.PassManager:
+    """A module-level PassManager running `names` (ours or upstream) in order."""
+    pm = passmanager.PassManager("builtin.module")
+    for name in names:
+        if name in PASSES:
+            module = pass_module(name)
+            pm.add(module.run, name=module.NAME, argument=module.NAME,
+                   description=module.DESCRIPTION)
+        else:
+            pm.add(name)
+    return pm
+
+
+def run_passes(module: ir.Module, names: Sequence[str]) -> None:
+    """Run `names` on `module`, turning MLIR diagnostics into a LoweringError."""
+    if not names:
+        return
+    try:
+        build_pass_manager(names).run(module.operation)
+    except ir.MLIRError as exc:
+        raise errors.LoweringError(_diagnostics(exc)) from exc
+
+
+def _diagnostics(exc: ir.MLIRError) -> str:
+    diags = getattr(exc, "error_diagnostics", None) or []
+    if not diags:
+        return str(exc)
+    return "; ".join(f"{d.location}: {d.message}" for d in diags)

@@ -1,0 +1,1 @@
+"""Runtimes for compiled models: host JIT (host.py)."""

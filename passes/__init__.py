@@ -1,0 +1,20 @@
+"""Our passes, one per module. PASSES maps each pass name to "module:attr" (lazy, sorted).
+
+Each module defines NAME (== the key, file stem = NAME with underscores), DESCRIPTION and
+`run(op, pass_)`; `dnnf-opt` and the compile pipeline look passes up here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+PASSES: dict[str, str] = {
+    "convert-dnnf-to-linalg": "dnnfusion_mlir.passes.convert_dnnf_to_linalg:run",
+    "dnnf-hoist-weights": "dnnfusion_mlir.passes.dnnf_hoist_weights:run",
+}
+
+
+def pass_module(name: str) -> ModuleType:
+    """The module implementing pass `name` (KeyError if unknown)."""
+    return importlib.import_module(PASSES[name].split(":")[0])
