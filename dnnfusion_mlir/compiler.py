@@ -12,7 +12,7 @@ import onnx
 from dnnfusion_mlir import errors
 from dnnfusion_mlir._mlir import ir
 from dnnfusion_mlir.codegen.schedule import apply_schedule
-from dnnfusion_mlir.codegen.to_llvm import lower_to_llvm
+from dnnfusion_mlir.codegen.to_llvm import lower_to_llvm, translate_to_llvm_ir
 from dnnfusion_mlir.importer.onnx_importer import ImportedModel, TensorSpec, import_onnx
 from dnnfusion_mlir.pipeline import LOWER_PASSES, REWRITE_PASSES, UPSTREAM_FUSION, run_passes
 from dnnfusion_mlir.runtime.host import HostRunner
@@ -24,13 +24,21 @@ TARGETS = ("host",)
 class CompiledModel:
     """A compiled model: call it with numpy arrays, in graph input order."""
 
-    def __init__(self, imported: ImportedModel, texts: dict[str, str], runner: HostRunner,
-                 stats: dict[str, Any]) -> None:
+    def __init__(self, imported: ImportedModel, texts: dict[str, str], llvm_module: ir.Module,
+                 weights: list[np.ndarray], stats: dict[str, Any]) -> None:
         self.inputs: list[TensorSpec] = imported.inputs
         self.outputs: list[TensorSpec] = imported.outputs
         self.stats = stats
+        self.weights = weights  # entry-function weight arguments, in order
         self._texts = texts
-        self._runner = runner
+        self._llvm_module = llvm_module
+        self._runner = HostRunner(llvm_module, [i.shape for i in self.inputs], weights,
+                                  [(o.shape, o.dtype) for o in self.outputs])
+
+    def llvm_ir(self) -> str:
+        """LLVM IR text of the compiled module (for llc)."""
+        with self._llvm_module.context:
+            return translate_to_llvm_ir(self._llvm_module)
 
     def __call__(self, *arrays: np.ndarray) -> list[np.ndarray]:
         if len(arrays) != len(self.inputs):
@@ -102,8 +110,7 @@ def _compile_imported(imported: ImportedModel, target: str, fuse: bool) -> Compi
     lower_to_llvm(module, target)
     texts["llvm"] = _text(module)
     weights = [imported.weights[k] for k in keys]
-    runner = HostRunner(module, weights, [(o.shape, o.dtype) for o in imported.outputs])
-    return CompiledModel(imported, texts, runner, stats)
+    return CompiledModel(imported, texts, module, weights, stats)
 
 
 def _lower(module: ir.Module, fuse: bool) -> list[str]:

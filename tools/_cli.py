@@ -33,6 +33,12 @@ def run_cli(main: Callable[[list[str]], int], argv: list[str] | None = None) -> 
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # an internal bug: still one line, unless debugging
+        if debug:
+            traceback.print_exc()
+        print(f"{prog}: internal error: {type(exc).__name__}: {exc} (rerun with --debug for "
+              "the traceback)", file=sys.stderr)
+        return 2
 
 
 def parse_shapes(specs: list[str] | None) -> dict[str, list[int]] | None:

@@ -120,7 +120,9 @@ KERNELS: dict[str, KernelFn] = {}
 _FAMILIES = (
     "dnnfusion_mlir.codegen.kernels_elementwise",
     "dnnfusion_mlir.codegen.kernels_nn",
+    "dnnfusion_mlir.codegen.kernels_pool",
     "dnnfusion_mlir.codegen.kernels_shape",
+    "dnnfusion_mlir.codegen.kernels_resample",
     "dnnfusion_mlir.codegen.kernels_reduce",
 )
 

@@ -15,15 +15,77 @@ def _const(k: KernelOp, value: float, elem: str = "f32") -> tuple[str, str]:
     return f"{name} = arith.constant {float_literal(value)} : {elem}", name
 
 
-def _emit(k: KernelOp, body: Callable[[KernelOp, list[str], TType], Lines]) -> str:
+Body = Callable[[KernelOp, list[str], TType], Lines]
+
+
+def _emit(k: KernelOp, body: Body) -> str:
     """One generic over the result, inputs broadcast; `body` gets block args + input type."""
     inputs = list(zip(k.args, k.in_types, strict=True))
     data_type = k.in_types[-1]
+    if k.out.elem == "i1" or any(t.elem == "i1" for t in k.in_types):
+        return _emit_via_bytes(k, inputs, data_type, body)
 
     def region(args: list[str]) -> Lines:
         return body(k, args, data_type)
 
     lines, result = elementwise(k, inputs, k.out, region)
+    return "\n".join([*lines, ret([result], [k.out])])
+
+
+def _convert_generate(k: KernelOp, x: str, src: TType, dst: str) -> Lines:
+    """`tensor.generate` converting each element of `x` to `dst` (i1 <-> i8).
+
+    Not a linalg op, so the scheduler never vectorises it: it becomes scalar loops, with one
+    byte per i1 element in memory, as the runtime (numpy bool) expects. A vectorised
+    `vector<Nxi1>` load/store is bit-packed by LLVM instead, so no i1 may reach a generic.
+    """
+    out = src.with_elem(dst)
+    idx = [k.fresh("i") for _ in range(src.rank)]
+    v, r, name = k.fresh("v"), k.fresh("r"), k.fresh("gen")
+    op = "arith.extui" if dst == "i8" else "arith.trunci"
+    label = "^bb0(" + ", ".join(f"{i}: index" for i in idx) + "):" if idx else None
+    return [
+        f"{name} = tensor.generate {{",
+        *([label] if label else []),
+        f"  {v} = tensor.extract {x}[{', '.join(idx)}] : {src.text}",
+        f"  {r} = {op} {v} : {src.elem} to {dst}",
+        f"  tensor.yield {r} : {dst}",
+        f"}} : {out.text}",
+    ], name
+
+
+def _emit_via_bytes(k: KernelOp, inputs: list[tuple[str, TType]], data_type: TType,
+                    body: Body) -> str:
+    """Like `_emit`, with i1 tensors carried as i8 through the generic (see above)."""
+    lines: list[str] = []
+    byte_inputs = []
+    for name, t in inputs:
+        if t.elem == "i1":
+            more, name = _convert_generate(k, name, t, "i8")
+            lines += more
+            t = t.with_elem("i8")
+        byte_inputs.append((name, t))
+    flags = [t.elem == "i1" for _, t in inputs]
+
+    def region(args: list[str]) -> Lines:
+        pre: list[str] = []
+        vals = list(args)
+        for i, is_bool in enumerate(flags):
+            if is_bool:
+                vals[i] = k.fresh("b")
+                pre.append(f"{vals[i]} = arith.trunci {args[i]} : i8 to i1")
+        body_lines, r = body(k, vals, data_type)
+        if k.out.elem != "i1":
+            return pre + body_lines, r
+        widened = k.fresh("w")
+        return [*pre, *body_lines, f"{widened} = arith.extui {r} : i1 to i8"], widened
+
+    out = k.out.with_elem("i8") if k.out.elem == "i1" else k.out
+    more, result = elementwise(k, byte_inputs, out, region)
+    lines += more
+    if k.out.elem == "i1":
+        more, result = _convert_generate(k, result, out, "i1")
+        lines += more
     return "\n".join([*lines, ret([result], [k.out])])
 
 
@@ -165,9 +227,9 @@ def neg(k: KernelOp) -> str:
         r = k.fresh("r")
         if t.is_float:
             return [f"{r} = arith.negf {a[0]} : f32"], r
-        c, zero = k.fresh("c"), None
-        zero = c
-        return [f"{c} = arith.constant 0 : {t.elem}", f"{r} = arith.subi {zero}, {a[0]} : {t.elem}"], r
+        zero = k.fresh("c")
+        return [f"{zero} = arith.constant 0 : {t.elem}",
+                f"{r} = arith.subi {zero}, {a[0]} : {t.elem}"], r
 
     return _emit(k, body)
 
@@ -215,12 +277,15 @@ def _cast_line(k: KernelOp, x: str, src: str, dst: str) -> Lines:
         return [f"{r} = arith.fptosi {x} : {src} to {dst}"], r
     if dst_f:
         op = "arith.uitofp" if src == "i1" else "arith.sitofp"
-        return [f"{op_line}" for op_line in [f"{r} = {op} {x} : {src} to {dst}"]], r
+        return [f"{r} = {op} {x} : {src} to {dst}"], r
     width = {"i1": 1, "i32": 32, "i64": 64}
     if dst == "i1":
         c = k.fresh("c")
         return [f"{c} = arith.constant 0 : {src}", f"{r} = arith.cmpi ne, {x}, {c} : {src}"], r
-    op = "arith.extui" if src == "i1" else ("arith.extsi" if width[dst] > width[src] else "arith.trunci")
+    if src == "i1":
+        op = "arith.extui"
+    else:
+        op = "arith.extsi" if width[dst] > width[src] else "arith.trunci"
     return [f"{r} = {op} {x} : {src} to {dst}"], r
 
 

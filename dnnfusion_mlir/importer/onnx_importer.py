@@ -68,12 +68,15 @@ def import_onnx(
 
 
 def _specs(names: Sequence[str], loaded: LoadedModel) -> list[TensorSpec]:
+    producers = {out: n for n in loaded.model.graph.node for out in n.output}
     specs = []
     for name in names:
         dtype = np.dtype(loaded.dtypes[name])
         if not is_supported(dtype):
-            raise errors.DTypeError(f"graph input/output '{name}' has element type {dtype}",
-                                    node=name)
+            node = producers.get(name)
+            raise errors.DTypeError(
+                f"value '{name}' has element type {dtype} (supported: float32, int64, int32, "
+                "bool)", node=node.name if node else name, op_type=node.op_type if node else "")
         specs.append(TensorSpec(name, tuple(loaded.shapes[name]), dtype))
     return specs
 

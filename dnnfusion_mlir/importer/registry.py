@@ -17,6 +17,7 @@ _FAMILIES = (
     "dnnfusion_mlir.importer.ops_elementwise",
     "dnnfusion_mlir.importer.ops_nn",
     "dnnfusion_mlir.importer.ops_shape",
+    "dnnfusion_mlir.importer.ops_resample",
     "dnnfusion_mlir.importer.ops_reduce",
 )
 

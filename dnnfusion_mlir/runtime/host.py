@@ -7,17 +7,13 @@ memref descriptors through the `_mlir_ciface_` C interface.
 
 from __future__ import annotations
 
-import ctypes
 from collections.abc import Sequence
 
 import numpy as np
 
 from dnnfusion_mlir import errors
-from dnnfusion_mlir._mlir import ExecutionEngine, get_ranked_memref_descriptor, ir
-
-
-def _descriptor_ptr(array: np.ndarray) -> ctypes._Pointer:
-    return ctypes.pointer(ctypes.pointer(get_ranked_memref_descriptor(array)))
+from dnnfusion_mlir._mlir import ExecutionEngine, ir
+from dnnfusion_mlir.runtime.memref import ArgumentPack
 
 
 class HostRunner:
@@ -26,6 +22,7 @@ class HostRunner:
     def __init__(
         self,
         llvm_module: ir.Module,
+        input_shapes: Sequence[tuple[int, ...]],
         weights: Sequence[np.ndarray],
         output_specs: Sequence[tuple[tuple[int, ...], np.dtype]],
         entry: str = "main",
@@ -33,22 +30,27 @@ class HostRunner:
     ) -> None:
         try:
             self._engine = ExecutionEngine(llvm_module, opt_level=opt_level)
+            self._func = self._engine.lookup(entry)
         except Exception as exc:  # the engine reports LLVM failures as generic errors
             raise errors.LoweringError(f"JIT compilation failed: {exc}") from exc
-        self._func = self._engine.lookup(entry)
         # Keep the weight arrays alive: descriptors point into their buffers.
         self._weights = [np.ascontiguousarray(w) for w in weights]
-        self._weight_ptrs = [_descriptor_ptr(w) for w in self._weights]
         self._outputs = list(output_specs)
+        shapes = [*input_shapes, *(w.shape for w in self._weights),
+                  *(shape for shape, _ in self._outputs)]
+        self._pack = ArgumentPack(shapes)
+        self._n_in = len(input_shapes)
+        for i, w in enumerate(self._weights):
+            self._pack.bind(self._n_in + i, w)
 
     def run(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Call the kernel; inputs must already have the right shapes and dtypes."""
         arrays = [np.ascontiguousarray(a) for a in inputs]
         outs = [np.empty(shape, dtype=dtype) for shape, dtype in self._outputs]
-        ptrs = [_descriptor_ptr(a) for a in arrays] + self._weight_ptrs
-        ptrs += [_descriptor_ptr(o) for o in outs]
-        packed = (ctypes.c_void_p * len(ptrs))()
-        for i, p in enumerate(ptrs):
-            packed[i] = ctypes.cast(p, ctypes.c_void_p)
-        self._func(packed)
+        for i, a in enumerate(arrays):
+            self._pack.bind(i, a)
+        first_out = self._n_in + len(self._weights)
+        for i, o in enumerate(outs):
+            self._pack.bind(first_out + i, o)
+        self._func(self._pack.packed)
         return outs

@@ -1,0 +1,52 @@
+"""Ranked memref descriptors for numpy arrays, built once per static shape.
+
+The `_mlir_ciface_` entry takes a pointer to each descriptor
+`{allocated, aligned, offset, sizes[rank], strides[rank]}`. Shapes are static, so each
+argument's descriptor is created once and only its data pointers change between calls.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Sequence
+from functools import cache
+
+import numpy as np
+
+
+@cache
+def descriptor_class(rank: int) -> type[ctypes.Structure]:
+    """The C layout of a rank-`rank` memref descriptor (element type erased)."""
+    fields: list[tuple[str, type]] = [
+        ("allocated", ctypes.c_void_p),
+        ("aligned", ctypes.c_void_p),
+        ("offset", ctypes.c_longlong),
+    ]
+    if rank:
+        fields += [("sizes", ctypes.c_longlong * rank), ("strides", ctypes.c_longlong * rank)]
+    return type(f"MemRef{rank}D", (ctypes.Structure,), {"_fields_": fields})
+
+
+class ArgumentPack:
+    """The packed `void*` argument array of one entry point with static argument shapes."""
+
+    def __init__(self, shapes: Sequence[tuple[int, ...]]) -> None:
+        self._descs = []
+        for shape in shapes:
+            desc = descriptor_class(len(shape))()
+            strides = [int(s) for s in np.cumprod((1, *shape[:0:-1]))[::-1]] if shape else []
+            for i, (size, stride) in enumerate(zip(shape, strides, strict=True)):
+                desc.sizes[i] = size
+                desc.strides[i] = stride
+            self._descs.append(desc)
+        # The ciface takes one pointer per argument, to a pointer to the descriptor.
+        self._ptrs = [ctypes.pointer(d) for d in self._descs]
+        self.packed = (ctypes.c_void_p * len(shapes))()
+        for i, p in enumerate(self._ptrs):
+            self.packed[i] = ctypes.addressof(p)
+
+    def bind(self, index: int, array: np.ndarray) -> None:
+        """Point argument `index` at `array` (C-contiguous, of the declared shape)."""
+        address = array.ctypes.data
+        self._descs[index].allocated = address
+        self._descs[index].aligned = address
