@@ -253,6 +253,19 @@ class ConcatOp(DnnfOp, name="concat", traits=[ext.Pure]):
     out: TensorResult = ext.result()
 
 
+class ConcatPairOp(DnnfOp, name="concat_pair", traits=[ext.Pure]):
+    """ONNX Concat of operands with different types, as a chain of pairs.
+
+    IRDL binds a variadic operand's constraint to the type of its first value, so
+    `dnnf.concat` only verifies when all inputs have one type.
+    """
+
+    lhs: Tensor
+    rhs: Tensor
+    axis: ir.IntegerAttr
+    out: TensorResult = ext.result()
+
+
 class SliceOp(DnnfOp, name="slice", traits=[ext.Pure]):
     """ONNX Slice, normalised: full-rank `starts` and `steps`; sizes are the result shape."""
 

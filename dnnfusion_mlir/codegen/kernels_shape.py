@@ -106,7 +106,7 @@ def _slice_text(name: str, src: str, src_t: TType, dst_t: TType, offsets: Sequen
             f"{_ints(steps)} : {src_t.text} to {dst_t.text}")
 
 
-@kernel("concat")
+@kernel("concat", "concat_pair")
 def concat(k: KernelOp) -> str:
     axis = k.attrs["axis"]
     lines, acc = empty(k, k.out)

@@ -105,14 +105,12 @@ def convert_hard_sigmoid(ctx: NodeContext) -> list[ir.Value]:
 
 @converter("Clip")
 def convert_clip(ctx: NodeContext) -> list[ir.Value]:
+    # Clip-6 (min/max attributes) never reaches us: the loader converts opsets < 13.
     ctx.require_dtypes(F32)
-    if ctx.opset < 11:
-        lo, hi = ctx.attr("min", -np.inf), ctx.attr("max", np.inf)
-    else:
-        lo_c, hi_c = ctx.const(1), ctx.const(2)
-        if (ctx.has_input(1) and lo_c is None) or (ctx.has_input(2) and hi_c is None):
-            raise ctx.unsupported("min/max must be compile-time constants")
-        lo = float(lo_c) if lo_c is not None else -np.inf
-        hi = float(hi_c) if hi_c is not None else np.inf
+    lo_c, hi_c = ctx.const(1), ctx.const(2)
+    if (ctx.has_input(1) and lo_c is None) or (ctx.has_input(2) and hi_c is None):
+        raise ctx.unsupported("min/max must be compile-time constants")
+    lo = float(lo_c) if lo_c is not None else -np.inf
+    hi = float(hi_c) if hi_c is not None else np.inf
     op = ctx.build(dnnf.ClipOp, ctx.input(0), attrs.f32(lo), attrs.f32(hi), ctx.out_type())
     return [op.out]

@@ -125,7 +125,16 @@ def convert_concat(ctx: NodeContext) -> list[ir.Value]:
     ctx.require_dtypes(ANY, inputs=range(ctx.num_inputs))
     axis = norm_axis(ctx, int(ctx.attr("axis", 0)), len(ctx.out_shape()))
     inputs = [ctx.input(i) for i in range(ctx.num_inputs) if ctx.has_input(i)]
-    return [ctx.build(dnnf.ConcatOp, inputs, attrs.i64(axis), ctx.out_type()).out]
+    if len({str(v.type) for v in inputs}) == 1:
+        return [ctx.build(dnnf.ConcatOp, inputs, attrs.i64(axis), ctx.out_type()).out]
+    # IRDL makes a variadic operand homogeneous: mixed types concatenate pairwise.
+    acc = inputs[0]
+    for value in inputs[1:]:
+        shape = list(ir.RankedTensorType(acc.type).shape)
+        shape[axis] += ir.RankedTensorType(value.type).shape[axis]
+        result = ir.RankedTensorType.get(shape, ir.RankedTensorType(acc.type).element_type)
+        acc = ctx.build(dnnf.ConcatPairOp, acc, value, attrs.i64(axis), result).out
+    return [acc]
 
 
 @converter("Split")
@@ -137,8 +146,16 @@ def convert_split(ctx: NodeContext) -> list[ir.Value]:
     sizes = [ir.RankedTensorType(t).shape[axis] for t in types]
     if sum(sizes) != shape[axis]:
         raise ctx.unsupported(f"split sizes {sizes} do not add up to dim {shape[axis]}")
-    op = ctx.build(dnnf.SplitOp, ctx.input(0), attrs.i64(axis), types)
-    return list(op.outs)
+    if len(set(sizes)) == 1:
+        return list(ctx.build(dnnf.SplitOp, ctx.input(0), attrs.i64(axis), types).outs)
+    # IRDL makes a variadic result homogeneous: unequal parts become one slice each.
+    x, starts, results = ctx.input(0), [0] * len(shape), []
+    for t, size in zip(types, sizes, strict=True):
+        op = ctx.build(dnnf.SliceOp, x, attrs.i64_array(starts),
+                       attrs.i64_array([1] * len(shape)), t)
+        results.append(op.out)
+        starts[axis] += size
+    return results
 
 
 def _slice_params(ctx: NodeContext) -> tuple[list[int], list[int], list[int], list[int]]:

@@ -16,7 +16,7 @@ def show(nodes, inputs, outputs, inits=None):
 
 # Defaults filled in; bias is the third operand; SAME_UPPER puts the odd pad at the end.
 # CHECK-LABEL: func.func @main
-# CHECK: "dnnf.conv"(%{{.*}}, %{{.*}}, %{{.*}}) <{dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", pads = array<i64: 0, 0, 1, 1>, strides = array<i64: 2, 2>
+# CHECK: "dnnf.conv"(%{{.*}}, %{{.*}}, %{{.*}}) {dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 1>, pads = array<i64: 0, 0, 1, 1>, strides = array<i64: 2, 2>
 # CHECK-SAME: (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x4x4xf32>
 show([helper.make_node("Conv", ["x", "w", "b"], ["y"], auto_pad="SAME_UPPER", strides=[2, 2])],
      {"x": ((1, 3, 8, 8), F)}, ["y"],
@@ -24,44 +24,44 @@ show([helper.make_node("Conv", ["x", "w", "b"], ["y"], auto_pad="SAME_UPPER", st
 
 # SAME_LOWER puts it at the begin; depthwise keeps its group; no bias operand.
 # CHECK-LABEL: func.func @main
-# CHECK: "dnnf.conv"(%{{[^,]*}}, %{{[^,]*}}) <{dilations = array<i64: 1, 1>, group = 6 : i64, mapping = "many_to_many", pads = array<i64: 1, 1, 0, 0>
+# CHECK: "dnnf.conv"(%{{[^,]*}}, %{{[^,]*}}) {dilations = array<i64: 1, 1>, group = 6 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 0>, pads = array<i64: 1, 1, 0, 0>
 # CHECK-SAME: -> tensor<1x6x4x4xf32>
 show([helper.make_node("Conv", ["x", "w"], ["y"], auto_pad="SAME_LOWER", strides=[2, 2],
                        kernel_shape=[2, 2], group=6)],
-     {"x": ((1, 6, 8, 8), F)}, ["y"], {"w": np.ones((6, 1, 2, 2), F)})
+     {"x": ((1, 6, 7, 7), F)}, ["y"], {"w": np.ones((6, 1, 2, 2), F)})
 
 # Inference BatchNorm: five operands, epsilon kept.
 # CHECK-LABEL: func.func @main
-# CHECK: "dnnf.batch_norm"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{epsilon = 1.000000e-03 : f32, mapping = "one_to_one"}>
+# CHECK: "dnnf.batch_norm"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) {epsilon = 1.000000e-03 : f32, mapping = "one_to_one"}
 c = np.ones(3, F)
 show([helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], epsilon=1e-3)],
      {"x": ((2, 3, 4, 4), F)}, ["y"], {"s": c, "b": c, "m": c, "v": c})
 
 # MatMul keeps numpy shapes (1-D operand here).
 # CHECK-LABEL: func.func @main
-# CHECK: "dnnf.matmul"(%{{.*}}, %{{.*}}) <{mapping = "many_to_many"}> : (tensor<2x4x5xf32>, tensor<5xf32>) -> tensor<2x4xf32>
+# CHECK: "dnnf.matmul"(%{{.*}}, %{{.*}}) {mapping = "many_to_many"} : (tensor<2x4x5xf32>, tensor<5xf32>) -> tensor<2x4xf32>
 show([helper.make_node("MatMul", ["a", "b"], ["y"])],
      {"a": ((2, 4, 5), F), "b": ((5,), F)}, ["y"])
 
 # Gemm: defaults alpha = beta = 1, transA = 0.
 # CHECK-LABEL: func.func @main
-# CHECK: "dnnf.gemm"(%{{.*}}, %{{.*}}, %{{.*}}) <{alpha = 1.000000e+00 : f32, beta = 1.000000e+00 : f32, mapping = "many_to_many", trans_a = 0 : i64, trans_b = 1 : i64}>
+# CHECK: "dnnf.gemm"(%{{.*}}, %{{.*}}, %{{.*}}) {alpha = 1.000000e+00 : f32, beta = 1.000000e+00 : f32, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 1>, trans_a = 0 : i64, trans_b = 1 : i64}
 # CHECK-SAME: -> tensor<2x3xf32>
 show([helper.make_node("Gemm", ["a", "b", "c"], ["y"], transB=1)],
      {"a": ((2, 5), F)}, ["y"], {"b": np.ones((3, 5), F), "c": np.ones(3, F)})
 
 # MaxPool: ceil_mode needs no attribute, the result shape (5x5, not 4x4) carries it.
 # CHECK-LABEL: func.func @main
-# CHECK: "dnnf.max_pool"(%{{.*}}) <{dilations = array<i64: 1, 1>, kernel_shape = array<i64: 3, 3>, mapping = "many_to_many", pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>}> : (tensor<1x2x10x10xf32>) -> tensor<1x2x5x5xf32>
+# CHECK: "dnnf.max_pool"(%{{.*}}) {dilations = array<i64: 1, 1>, kernel_shape = array<i64: 3, 3>, mapping = "many_to_many", pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : (tensor<1x2x10x10xf32>) -> tensor<1x2x5x5xf32>
 show([helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2],
                        ceil_mode=1)], {"x": ((1, 2, 10, 10), F)}, ["y"])
 
 # AveragePool: count_include_pad normalised to 0/1; VALID means zero pads.
 # CHECK-LABEL: func.func @main
-# CHECK: "dnnf.average_pool"(%{{.*}}) <{count_include_pad = 1 : i64, kernel_shape = array<i64: 2>, mapping = "many_to_many", pads = array<i64: 0, 0>, strides = array<i64: 1>}> : (tensor<1x2x7xf32>) -> tensor<1x2x6xf32>
+# CHECK: "dnnf.average_pool"(%{{.*}}) {count_include_pad = 1 : i64, kernel_shape = array<i64: 2>, mapping = "many_to_many", pads = array<i64: 0, 0>, strides = array<i64: 1>} : (tensor<1x2x7xf32>) -> tensor<1x2x6xf32>
 show([helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[2], auto_pad="VALID",
                        count_include_pad=1)], {"x": ((1, 2, 7), F)}, ["y"])
 
 # CHECK-LABEL: func.func @main
-# CHECK: "dnnf.global_average_pool"(%{{.*}}) <{mapping = "many_to_many"}> : (tensor<1x8x5x5xf32>) -> tensor<1x8x1x1xf32>
+# CHECK: "dnnf.global_average_pool"(%{{.*}}) {mapping = "many_to_many"} : (tensor<1x8x5x5xf32>) -> tensor<1x8x1x1xf32>
 show([helper.make_node("GlobalAveragePool", ["x"], ["y"])], {"x": ((1, 8, 5, 5), F)}, ["y"])
