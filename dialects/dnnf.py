@@ -10,6 +10,7 @@ Array attributes are declared `Any` because the bindings cannot name `array<i64:
 No `from __future__ import annotations` here: `dialects.ext` evaluates the annotations.
 """
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -49,7 +50,7 @@ class DnnfOp(Dnnf.Operation):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         if kwargs.get("name"):
             # Every named op gets a `mapping` attribute defaulting to its class constant.
-            own = dict(cls.__dict__.get("__annotations__", {}))
+            own = dict(inspect.get_annotations(cls))
             own["mapping"] = ir.StringAttr
             cls.__annotations__ = own
             cls.mapping = ext.attribute(default_factory=_mapping_attr(cls.MAPPING))

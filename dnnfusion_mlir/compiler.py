@@ -78,11 +78,11 @@ def _text(module: ir.Module) -> str:
     return module.operation.get_asm(large_elements_limit=16, large_resource_limit=64)
 
 
-def compile(  # noqa: A001 - the public name in DESIGN.md §5
+def compile(
     model: str | os.PathLike | bytes | onnx.ModelProto,
     target: str = "host",
     fuse: bool = False,
-    input_shapes: dict[str, Sequence[int]] | None = None,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
 ) -> CompiledModel:
     """Compile an ONNX model (path, bytes or ModelProto) for `target`."""
     if target not in TARGETS:

@@ -33,7 +33,7 @@ fi
 stamp=.venv/.dnnf-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: pip install -e .[test] into .venv"
-  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q --upgrade pip setuptools wheel >/dev/null
   .venv/bin/python -m pip install -q -e ".[test]"
   touch "$stamp"
 fi

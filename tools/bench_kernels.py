@@ -11,6 +11,7 @@ import ctypes
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -26,7 +27,7 @@ class Kernel:
     name: str
     mlir: str
     onnx_op: str
-    onnx_attrs: dict[str, object]
+    onnx_attrs: dict[str, Any]
     inputs: list[np.ndarray]
     out_shape: tuple[int, ...]
     flops: float

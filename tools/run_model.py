@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 
 import numpy as np
+import onnx
 
 import dnnfusion_mlir as dnnf
 from dnnfusion_mlir.importer.onnx_importer import TensorSpec
@@ -105,9 +106,7 @@ def time_onnxruntime(path: str, feeds: dict, repeat: int) -> float:
     return (time.perf_counter() - start) / max(repeat, 1)
 
 
-def _load(path: str) -> object:
-    import onnx
-
+def _load(path: str) -> onnx.ModelProto:
     return onnx.load(path)
 
 

@@ -52,7 +52,8 @@ class ConstantPool:
         """The SSA value of constant `name`, creating its op on first use."""
         if name in self._values:
             return self._values[name]
-        data = np.ascontiguousarray(array)
+        # ascontiguousarray turns a 0-d array into shape (1,); keep scalars rank 0.
+        data = np.ascontiguousarray(array).reshape(np.shape(array))
         if data.dtype == np.float64:
             data = data.astype(np.float32)
         ttype = tensor_type(data.shape, data.dtype)
@@ -61,7 +62,7 @@ class ConstantPool:
         else:
             key = resource_name(name, self._names)
             self.weights[key] = data
-            attr = ir.DenseResourceElementsAttr.get_from_buffer(memoryview(data), key, ttype)
+            attr = ir.DenseResourceElementsAttr.get_from_buffer(memoryview(data), key, ttype)  # type: ignore[arg-type]
         with ir.InsertionPoint.at_block_begin(self._block), ir.Location.name(name):
             value = dnnf.ConstantOp(attr, ttype).out
         self._values[name] = value

@@ -10,7 +10,7 @@ later diagnostic names the ONNX node.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -57,7 +57,7 @@ def new_context() -> ir.Context:
 
 def import_onnx(
     model: ModelLike,
-    input_shapes: dict[str, Sequence[int]] | None = None,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
     context: ir.Context | None = None,
 ) -> ImportedModel:
     """Import an ONNX model (path, bytes or ModelProto) into a new `dnnf` module."""

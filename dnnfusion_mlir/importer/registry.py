@@ -6,8 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dnnfusion_mlir._mlir import ir
-    from dnnfusion_mlir.importer.node import NodeContext
+    pass
 
 Converter = "Callable[[NodeContext], list[ir.Value]]"
 CONVERTERS: dict[str, Callable[..., list]] = {}

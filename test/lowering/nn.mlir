@@ -103,11 +103,16 @@ func.func @matmul_broadcast(%a: tensor<2x1x4x5xf32>, %b: tensor<3x5x2xf32>) -> t
 // -----
 
 // Gemm with transB: the transpose lives in the matmul's indexing maps; alpha/beta epilogue.
+// CHECK: #[[A:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK: #[[B:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK: #[[C:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @gemm_trans_b
-// CHECK: linalg.matmul indexing_maps = [#{{.*}}, #[[TB:[a-z0-9]+]], #{{.*}}] ins(%{{.*}}, %{{.*}} : tensor<2x5xf32>, tensor<3x5xf32>)
+// CHECK-DAG: %[[BETA:.*]] = arith.constant 2.000000e+00 : f32
+// CHECK-DAG: %[[ALPHA:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK: linalg.matmul indexing_maps = [#[[A]], #[[B]], #[[C]]] ins(%{{.*}}, %{{.*}} : tensor<2x5xf32>, tensor<3x5xf32>)
 // CHECK: linalg.generic
-// CHECK-DAG: arith.constant 5.000000e-01 : f32
-// CHECK-DAG: arith.constant 2.000000e+00 : f32
+// CHECK-DAG: arith.mulf %{{.*}}, %[[ALPHA]]
+// CHECK-DAG: arith.mulf %{{.*}}, %[[BETA]]
 func.func @gemm_trans_b(%a: tensor<2x5xf32>, %b: tensor<3x5xf32>, %c: tensor<3xf32>) -> tensor<2x3xf32> {
   %0 = "dnnf.gemm"(%a, %b, %c) {alpha = 0.5 : f32, beta = 2.0 : f32, trans_a = 0 : i64, trans_b = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 1>} : (tensor<2x5xf32>, tensor<3x5xf32>, tensor<3xf32>) -> tensor<2x3xf32>
   return %0 : tensor<2x3xf32>
@@ -142,10 +147,11 @@ func.func @max_pool_ceil(%x: tensor<1x2x10x10xf32>) -> tensor<1x2x5x5xf32> {
 
 // AveragePool without padding: sum pooling, then one division by the window size.
 // CHECK-LABEL: func.func @average_pool_uniform
+// CHECK: %[[SIZE:.*]] = arith.constant 4.000000e+00 : f32
+// CHECK-NOT: tensor.pad
 // CHECK: linalg.pooling_nchw_sum
 // CHECK: linalg.generic
-// CHECK: arith.constant 4.000000e+00 : f32
-// CHECK: arith.divf
+// CHECK: arith.divf %{{.*}}, %[[SIZE]]
 func.func @average_pool_uniform(%x: tensor<1x2x8x8xf32>) -> tensor<1x2x4x4xf32> {
   %0 = "dnnf.average_pool"(%x) {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, count_include_pad = 0 : i64, mapping = "many_to_many"} : (tensor<1x2x8x8xf32>) -> tensor<1x2x4x4xf32>
   return %0 : tensor<1x2x4x4xf32>
@@ -155,10 +161,10 @@ func.func @average_pool_uniform(%x: tensor<1x2x8x8xf32>) -> tensor<1x2x4x4xf32> 
 
 // AveragePool excluding pads: border windows divide by fewer elements (per-axis counts).
 // CHECK-LABEL: func.func @average_pool_exclude_pad
-// CHECK-DAG: arith.constant dense<[2.000000e+00, 3.000000e+00, 3.000000e+00, 2.000000e+00]> : tensor<4xf32>
-// CHECK-DAG: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
-// CHECK: linalg.pooling_nchw_sum
-// CHECK: linalg.generic
+// CHECK: %[[CNT:.*]] = arith.constant dense<[2.000000e+00, 3.000000e+00, 3.000000e+00, 2.000000e+00]> : tensor<4xf32>
+// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: %[[SUM:.*]] = linalg.pooling_nchw_sum
+// CHECK: linalg.generic {{.*}} ins(%[[SUM]], %[[CNT]], %[[CNT]] :
 // CHECK: arith.mulf
 // CHECK: arith.divf
 func.func @average_pool_exclude_pad(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
@@ -170,8 +176,9 @@ func.func @average_pool_exclude_pad(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf
 
 // GlobalAveragePool: a reduction generic into [N, C], a scale, and a reshape.
 // CHECK-LABEL: func.func @global_average_pool
+// CHECK: %[[SIZE:.*]] = arith.constant 2.500000e+01 : f32
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "reduction"]
-// CHECK: arith.constant 2.500000e+01 : f32
+// CHECK: arith.divf %{{.*}}, %[[SIZE]]
 // CHECK: tensor.expand_shape %{{.*}} : tensor<1x8xf32> into tensor<1x8x1x1xf32>
 func.func @global_average_pool(%x: tensor<1x8x5x5xf32>) -> tensor<1x8x1x1xf32> {
   %0 = "dnnf.global_average_pool"(%x) {mapping = "many_to_many"} : (tensor<1x8x5x5xf32>) -> tensor<1x8x1x1xf32>

@@ -23,7 +23,7 @@ def chain() -> tuple:
 
 
 def test_stats_and_stages(chain: tuple) -> None:
-    model, x = chain
+    model, _ = chain
     cm = dnnf.compile(model)
     assert cm.stats["onnx_nodes"] == 4
     assert cm.stats["ops_after_import"] == 4  # the bias constant is not counted

@@ -70,7 +70,8 @@ def test_build_print_parse_verify() -> None:
             func.ReturnOp([relu.out])
         assert module.operation.verify()
         text = str(module)
-        assert 'mapping = "many_to_many"' in text and 'mapping = "one_to_one"' in text
+        assert 'mapping = "many_to_many"' in text
+        assert 'mapping = "one_to_one"' in text
         reparsed = ir.Module.parse(text, ctx)
         assert reparsed.operation.verify()
         assert str(reparsed) == text

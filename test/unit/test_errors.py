@@ -51,7 +51,8 @@ def test_dynamic_dimension_names_input() -> None:
     model.graph.input[0].type.tensor_type.shape.dim[0].dim_param = "batch"
     with pytest.raises(errors.DynamicShapeError) as info:
         dnnf.compile(model)
-    assert "'x'" in str(info.value) and "batch" in str(info.value)
+    assert "'x'" in str(info.value)
+    assert "batch" in str(info.value)
     compiled = dnnf.compile(model, input_shapes={"x": [4, 3]})
     assert compiled(np.ones((4, 3), np.float32))[0].shape == (4, 3)
 
@@ -78,7 +79,8 @@ def test_cli_reports_one_line_and_fails(tmp_path: pathlib.Path, tool: str) -> No
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
-    assert "bad_node" in lines[0] and "Det" in lines[0]
+    assert "bad_node" in lines[0]
+    assert "Det" in lines[0]
     assert "Traceback" not in proc.stderr
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pathlib
+
 import tomllib
 
 from dnnfusion_mlir.passes import PASSES
