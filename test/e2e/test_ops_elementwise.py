@@ -63,7 +63,8 @@ def test_unary_int(op: str, dtype: Any) -> None:
 def test_sigmoid_saturates() -> None:
     x = np.array([-100.0, -20.0, -1.0, 0.0, 1.0, 20.0, 100.0], np.float32)
     (y,) = check("Sigmoid", {"x": x})
-    assert y[0] == 0.0 and y[-1] == 1.0
+    assert y[0] == 0.0
+    assert y[-1] == 1.0
 
 
 @pytest.mark.parametrize(("alpha", "beta"), [(None, None), (0.5, 0.1), (1.0 / 6.0, 0.5)])
@@ -108,7 +109,8 @@ def test_clip_non_constant_bound_is_unsupported() -> None:
                        {"x": x, "lo": lo}, ["y"])
     with pytest.raises(errors.UnsupportedOpError) as info:
         dnnf.compile(model)
-    assert info.value.node == "clip_dyn" and info.value.op_type == "Clip"
+    assert info.value.node == "clip_dyn"
+    assert info.value.op_type == "Clip"
 
 
 # ------------------------------------------------------------------ binary
@@ -174,7 +176,8 @@ def test_pow_runtime_int_exponent_is_unsupported() -> None:
                        {"x": x, "e": e}, ["y"])
     with pytest.raises(errors.UnsupportedOpError) as info:
         dnnf.compile(model)
-    assert info.value.node == "pow_int" and info.value.op_type == "Pow"
+    assert info.value.node == "pow_int"
+    assert info.value.op_type == "Pow"
 
 
 # ------------------------------------------------------------------ bool: Equal / Where / Cast
@@ -191,7 +194,8 @@ def test_equal_int64_not_all_true() -> None:
     a = np.arange(64, dtype=np.int64).reshape(4, 16)
     b = np.where(np.arange(16) % 3 == 0, np.arange(16), -1).astype(np.int64)
     (y,) = check("Equal", {"a": a, "b": b})
-    assert y.dtype == np.bool_ and 0 < int(y.sum()) < y.size
+    assert y.dtype == np.bool_
+    assert 0 < int(y.sum()) < y.size
 
 
 def test_equal_bool() -> None:
@@ -254,7 +258,8 @@ def test_cast_to_unsupported_dtype() -> None:
                        {"x": x}, ["y"])
     with pytest.raises(errors.DTypeError) as info:
         dnnf.compile(model)
-    assert info.value.node == "to_f64" and info.value.op_type == "Cast"
+    assert info.value.node == "to_f64"
+    assert info.value.op_type == "Cast"
 
 
 # ------------------------------------------------------------------ Dropout
@@ -275,7 +280,8 @@ def test_dropout_mask_output_is_unsupported() -> None:
                        {"x": x}, ["y", "mask"])
     with pytest.raises(errors.UnsupportedOpError) as info:
         dnnf.compile(model)
-    assert info.value.node == "drop_mask" and info.value.op_type == "Dropout"
+    assert info.value.node == "drop_mask"
+    assert info.value.op_type == "Dropout"
 
 
 def test_dropout_training_mode_is_unsupported() -> None:
@@ -297,4 +303,5 @@ def test_wrong_dtype_is_rejected(op: str, x: np.ndarray) -> None:
     model = make_model([helper.make_node(op, names, ["y"], name="bad")], {"x": x}, ["y"])
     with pytest.raises(errors.DTypeError) as info:
         dnnf.compile(model)
-    assert info.value.node == "bad" and info.value.op_type == op
+    assert info.value.node == "bad"
+    assert info.value.op_type == op

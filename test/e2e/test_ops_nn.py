@@ -41,6 +41,8 @@ CONV_CASES = [
     ((1, 6, 9, 9), (6, 1, 3, 3), True, {"group": 6, "pads": [1, 1, 1, 1], "strides": [2, 2]}),
     ((1, 6, 8, 8), (4, 3, 3, 3), True, {"group": 2, "pads": [1, 1, 1, 1]}),
     ((2, 8, 6, 5), (12, 2, 2, 3), False, {"group": 4, "dilations": [2, 1]}),
+    ((1, 3, 8, 8), (6, 1, 3, 3), True, {"group": 3, "pads": [1, 1, 1, 1]}),
+    ((1, 2, 9, 9), (3, 2, 2, 2), False, {"auto_pad": "SAME_UPPER", "dilations": [2, 2]}),
     ((1, 4, 16), (5, 4, 3), True, {"pads": [1, 2], "strides": [2]}),
     ((1, 4, 12), (4, 1, 5), False, {"group": 4, "auto_pad": "SAME_UPPER"}),
     ((1, 4, 12), (6, 2, 3), True, {"group": 2, "dilations": [2]}),
@@ -130,6 +132,9 @@ POOL_CASES = [
     ((1, 2, 10, 10), {"kernel_shape": [3, 3], "dilations": [2, 2], "pads": [2, 2, 2, 2]}),
     ((1, 2, 9, 9), {"kernel_shape": [2, 2], "dilations": [2, 1], "strides": [2, 2],
                     "ceil_mode": 1}),
+    ((1, 1, 7, 6, 8), {"kernel_shape": [2, 2, 3], "dilations": [2, 1, 2], "strides": [2, 2, 2],
+                       "ceil_mode": 1}),
+    ((1, 2, 13), {"kernel_shape": [4], "dilations": [2], "strides": [3], "ceil_mode": 1}),
 ])
 def test_max_pool(shape: tuple[int, ...], attributes: dict[str, Any]) -> None:
     # All-negative inputs: a zero pad value instead of -inf would show up as 0.

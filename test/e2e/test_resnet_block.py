@@ -80,17 +80,18 @@ def resnet_model(seed: int = 0, classes: int = 10) -> tuple[onnx.ModelProto, np.
     h = b.add("Flatten", [h], axis=1)
     b.inits["fc_w"] = (b.rng.standard_normal((classes, 32)) * 0.3).astype(np.float32)
     b.inits["fc_b"] = b.rng.uniform(-0.1, 0.1, classes).astype(np.float32)
-    h = b.add("Gemm", [h, "fc_w", "fc_b"], transB=1)
-    out = b.add("Softmax", [h], axis=-1)
+    logits = b.add("Gemm", [h, "fc_w", "fc_b"], transB=1)
+    probs = b.add("Softmax", [logits], axis=-1)
     x = b.rng.standard_normal((1, 3, 64, 64)).astype(np.float32)
-    return make_model(b.nodes, {"x": x}, [out], b.inits), x
+    # Logits are an output too: softmax alone would hide small errors in peaked classes.
+    return make_model(b.nodes, {"x": x}, [logits, probs], b.inits), x
 
 
 @pytest.mark.parametrize("fuse", [False, True])
 def test_resnet_matches_onnxruntime(fuse: bool) -> None:
     model, x = resnet_model()
-    (probs,) = assert_matches_onnxruntime(model, {"x": x}, rtol=1e-4, fuse=fuse)
-    assert probs.shape == (1, 10)
+    logits, probs = assert_matches_onnxruntime(model, {"x": x}, rtol=1e-4, fuse=fuse)
+    assert logits.shape == probs.shape == (1, 10)
     assert abs(float(probs.sum()) - 1.0) < 1e-5
 
 
