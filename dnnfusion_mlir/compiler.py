@@ -15,6 +15,7 @@ from dnnfusion_mlir.codegen.schedule import apply_schedule
 from dnnfusion_mlir.codegen.to_llvm import lower_to_llvm, translate_to_llvm_ir
 from dnnfusion_mlir.importer.onnx_importer import ImportedModel, TensorSpec, import_onnx
 from dnnfusion_mlir.pipeline import LOWER_PASSES, REWRITE_PASSES, UPSTREAM_FUSION, run_passes
+from dnnfusion_mlir.rewriting import rewrite_options
 from dnnfusion_mlir.runtime.host import HostRunner
 from dnnfusion_mlir.stats import count_kernels, dnnf_stats
 
@@ -83,24 +84,32 @@ def compile(
     target: str = "host",
     fuse: bool = False,
     input_shapes: Mapping[str, Sequence[int]] | None = None,
+    rewrite: bool = True,
+    fast_math: bool = True,
 ) -> CompiledModel:
-    """Compile an ONNX model (path, bytes or ModelProto) for `target`."""
+    """Compile an ONNX model (path, bytes or ModelProto) for `target`.
+
+    `rewrite` runs the algebraic graph rewrites (DESIGN.md §3); `fast_math` allows the ones
+    that change floating-point rounding (reassociation, exp/log identities).
+    """
     if target not in TARGETS:
         raise errors.CompileError(f"unknown target '{target}'; supported: {', '.join(TARGETS)}")
     imported = import_onnx(model, input_shapes)
     with imported.module.context, ir.Location.unknown():
-        return _compile_imported(imported, target, fuse)
+        return _compile_imported(imported, target, fuse, rewrite, fast_math)
 
 
-def _compile_imported(imported: ImportedModel, target: str, fuse: bool) -> CompiledModel:
+def _compile_imported(imported: ImportedModel, target: str, fuse: bool, rewrite: bool,
+                      fast_math: bool) -> CompiledModel:
     module = imported.module
     texts = {"dnnf": _text(module)}
     stats: dict[str, Any] = {"onnx_nodes": imported.onnx_nodes}
     stats.update(dnnf_stats(module, "import"))
-    run_passes(module, REWRITE_PASSES)
+    with rewrite_options(fast_math) as counts:
+        run_passes(module, REWRITE_PASSES if rewrite else ())
     texts["rewritten"] = _text(module)
     stats.update(dnnf_stats(module, "rewrite"))
-    stats["rewrites"] = {}
+    stats["rewrites"] = dict(sorted(counts.items()))
     stats["blocks"] = []
     texts["fused"] = texts["rewritten"]
     keys = _lower(module, fuse)

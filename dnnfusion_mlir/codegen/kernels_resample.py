@@ -47,7 +47,8 @@ def _crop(k: KernelOp, pads: Sequence[int]) -> tuple[list[str], str, TType]:
     return [line], name, cropped
 
 
-def _f32_of(k: KernelOp, value: float, elem: str) -> float | int:
+def _typed(value: float, elem: str) -> float | int:
+    """The pad value as a Python number of the element kind."""
     return value if elem.startswith("f") else int(value)
 
 
@@ -62,7 +63,7 @@ def pad(k: KernelOp) -> str:
     elif src.shape == k.out.shape:
         more, name = [], x
     elif mode == "constant" and src.numel == 0:
-        more, name = fill(k, k.out, _f32_of(k, k.attrs["value"], k.out.elem))
+        more, name = fill(k, k.out, _typed(k.attrs["value"], k.out.elem))
     elif mode == "constant":
         more, name = _constant_pad(k, x, src, low, high)
     else:
@@ -71,7 +72,7 @@ def pad(k: KernelOp) -> str:
 
 
 def _constant_pad(k: KernelOp, x: str, src: TType, low: list[int], high: list[int]) -> Lines:
-    cline, c = scalar_const(k, _f32_of(k, k.attrs["value"], src.elem), src.elem)
+    cline, c = scalar_const(k, _typed(k.attrs["value"], src.elem), src.elem)
     name = k.fresh("pad")
     idx = ", ".join(f"{k.fresh('p')}: index" for _ in range(src.rank))
     return [cline,
@@ -91,14 +92,16 @@ def _pad_source(k: KernelOp, d: int, low: int, size: int, reflect: bool) -> Line
              f"{s} = arith.subi {i}, {low_n} : index"]
     a, b = k.fresh("a"), k.fresh("b")
     if not reflect:
-        return lines + [f"{a} = arith.maxsi {s}, {zero} : index",
-                        f"{b} = arith.minsi {a}, {last} : index"], b
+        lines += [f"{a} = arith.maxsi {s}, {zero} : index",
+                  f"{b} = arith.minsi {a}, {last} : index"]
+        return lines, b
     # reflect: |s|, then mirror at size-1: min(|s|, 2(size-1) - |s|)
-    n, m, twice_l = k.fresh("n"), k.fresh("m"), index_const(k, 2 * (size - 1))
-    return lines + [f"{n} = arith.subi {zero}, {s} : index",
-                    f"{a} = arith.maxsi {s}, {n} : index", twice_l[0],
-                    f"{m} = arith.subi {twice_l[1]}, {a} : index",
-                    f"{b} = arith.minsi {a}, {m} : index"], b
+    n, m = k.fresh("n"), k.fresh("m")
+    twice_l, twice = index_const(k, 2 * (size - 1))
+    lines += [f"{n} = arith.subi {zero}, {s} : index", f"{a} = arith.maxsi {s}, {n} : index",
+              twice_l, f"{m} = arith.subi {twice}, {a} : index",
+              f"{b} = arith.minsi {a}, {m} : index"]
+    return lines, b
 
 
 def _index_pad(k: KernelOp, x: str, src: TType, low: list[int], reflect: bool) -> Lines:
@@ -203,8 +206,9 @@ def _linear_corners(k: KernelOp, x: str, n_in: int, lines: list[str]) -> tuple[s
     w, lo_f, up, hi = k.fresh("w"), k.fresh("lf"), k.fresh("up"), k.fresh("hi")
     one_l, one = index_const(k, 1)
     lim_l, lim = index_const(k, n_in - 1)
-    lines += [f"{w} = arith.index_cast {lo} : index to i64", f"{lo_f} = arith.sitofp {w} : i64 to f32",
-              one_l, lim_l, f"{up} = arith.addi {lo}, {one} : index",
+    lines += [f"{w} = arith.index_cast {lo} : index to i64",
+              f"{lo_f} = arith.sitofp {w} : i64 to f32", one_l, lim_l,
+              f"{up} = arith.addi {lo}, {one} : index",
               f"{hi} = arith.minsi {up}, {lim} : index"]
     return lo, hi, _binop(k, "subf", c, lo_f, lines)
 

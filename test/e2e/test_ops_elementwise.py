@@ -69,13 +69,14 @@ def test_sigmoid_saturates() -> None:
 
 @pytest.mark.parametrize(("alpha", "beta"), [(None, None), (0.5, 0.1), (1.0 / 6.0, 0.5)])
 def test_hard_sigmoid(alpha: float | None, beta: float | None) -> None:
-    attrs = {k: v for k, v in {"alpha": alpha, "beta": beta}.items() if v is not None}
+    attrs: dict[str, Any] = {k: v for k, v in {"alpha": alpha, "beta": beta}.items()
+                             if v is not None}
     check("HardSigmoid", {"x": randn(4, 19) * 4}, **attrs)
 
 
 @pytest.mark.parametrize("alpha", [None, 0.2, 1.5])
 def test_leaky_relu(alpha: float | None) -> None:
-    attrs = {} if alpha is None else {"alpha": alpha}
+    attrs: dict[str, Any] = {} if alpha is None else {"alpha": alpha}
     check("LeakyRelu", {"x": randn(2, 3, 9)}, **attrs)
 
 
@@ -96,7 +97,7 @@ def test_clip_inputs(lo: float | None, hi: float | None) -> None:
 
 
 @pytest.mark.parametrize("attrs", [{"min": -1.0, "max": 2.0}, {"min": 0.0}, {"max": 0.5}, {}])
-def test_clip_attributes_opset10(attrs: dict[str, float]) -> None:
+def test_clip_attributes_opset10(attrs: dict[str, Any]) -> None:
     x = randn(2, 13) * 3
     node = helper.make_node("Clip", ["x"], ["y"], name="clip10", **attrs)
     model = make_model([node], {"x": x}, ["y"], opset=10)

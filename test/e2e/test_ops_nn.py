@@ -11,7 +11,12 @@ from onnx import helper
 
 from dnnfusion_mlir import compile as dnnf_compile
 from dnnfusion_mlir import errors
-from dnnfusion_mlir.testing import assert_matches_onnxruntime, make_model
+from dnnfusion_mlir.testing import (
+    assert_matches_onnxruntime,
+    make_model,
+    max_rel_error,
+    run_onnxruntime,
+)
 
 RNG = np.random.default_rng(1234)
 
@@ -42,7 +47,6 @@ CONV_CASES = [
     ((1, 6, 8, 8), (4, 3, 3, 3), True, {"group": 2, "pads": [1, 1, 1, 1]}),
     ((2, 8, 6, 5), (12, 2, 2, 3), False, {"group": 4, "dilations": [2, 1]}),
     ((1, 3, 8, 8), (6, 1, 3, 3), True, {"group": 3, "pads": [1, 1, 1, 1]}),
-    ((1, 2, 9, 9), (3, 2, 2, 2), False, {"auto_pad": "SAME_UPPER", "dilations": [2, 2]}),
     ((1, 4, 16), (5, 4, 3), True, {"pads": [1, 2], "strides": [2]}),
     ((1, 4, 12), (4, 1, 5), False, {"group": 4, "auto_pad": "SAME_UPPER"}),
     ((1, 4, 12), (6, 2, 3), True, {"group": 2, "dilations": [2]}),
@@ -63,6 +67,22 @@ def test_conv(x_shape: tuple[int, ...], w_shape: tuple[int, ...], bias: bool,
 
 def test_conv_weight_is_runtime_input() -> None:
     _check("Conv", {"x": _rand(1, 2, 6, 6), "w": _rand(3, 2, 3, 3)}, pads=[1, 1, 1, 1])
+
+
+@pytest.mark.parametrize(("auto_pad", "pads"), [("SAME_UPPER", [1, 1, 2, 2]),
+                                                ("SAME_LOWER", [2, 2, 1, 1])])
+def test_conv_same_with_dilation(auto_pad: str, pads: list[int]) -> None:
+    """onnxruntime rejects auto_pad SAME with dilations: compare with the explicit pads."""
+    x, w = _rand(1, 2, 9, 9), _rand(3, 2, 2, 2)
+
+    def model(**attributes: Any) -> Any:
+        node = helper.make_node("Conv", ["x", "w"], ["y"], dilations=[3, 3], **attributes)
+        return make_model([node], {"x": x}, ["y"], {"w": w})
+
+    (ours,) = dnnf_compile(model(auto_pad=auto_pad))(x)
+    (expected,) = run_onnxruntime(model(pads=pads), {"x": x})
+    assert ours.shape == expected.shape == (1, 3, 9, 9)
+    assert max_rel_error(ours, expected) <= 1e-4
 
 
 # ------------------------------------------------------------------ BatchNorm
@@ -109,7 +129,7 @@ def test_gemm(a_shape: tuple[int, ...], b_shape: tuple[int, ...],
               c_shape: tuple[int, ...] | None, attributes: dict[str, Any]) -> None:
     inits = {"b": _rand(*b_shape)}
     if c_shape is not None:
-        inits["c"] = np.asarray(_rand(*c_shape)) if c_shape else np.float32(0.7)
+        inits["c"] = _rand(*c_shape) if c_shape else np.asarray(0.7, np.float32)
     _check("Gemm", {"a": _rand(*a_shape)}, inits, **attributes)
 
 

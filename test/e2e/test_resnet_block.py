@@ -7,6 +7,8 @@ Gemm to 10 classes, Softmax. Input 1x3x64x64.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import onnx
 import pytest
@@ -63,7 +65,7 @@ class _Builder:
         self.nodes.append(helper.make_node("Add", [h, skip], [add], name=add))
         return self.relu(add)
 
-    def add(self, op: str, inputs: list[str], **attributes: object) -> str:
+    def add(self, op: str, inputs: list[str], **attributes: Any) -> str:
         out = self._name(op.lower())
         self.nodes.append(helper.make_node(op, inputs, [out], name=out, **attributes))
         return out
