@@ -1,4 +1,10 @@
-"""Kernel templates for element-wise `dnnf` ops: one broadcasting `linalg.generic` each."""
+"""Kernel templates for element-wise `dnnf` ops: one broadcasting `linalg.generic` each.
+
+Booleans: no generic reads or writes i1 tensors. Vectorised, an i1 access is a
+`vector<Nxi1>` load/store, which LLVM bit-packs (N bools in N/8 bytes), while memrefs of i1
+and the runtime (numpy bool) use one byte per element. So i1 operands are widened to i8 and
+i1 results narrowed from i8 by `tensor.generate` ops, which stay scalar loops.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +14,12 @@ from dnnfusion_mlir.codegen.kernel import KernelOp, TType, kernel
 from dnnfusion_mlir.codegen.linalg_text import elementwise, float_literal, ret
 
 Lines = tuple[list[str], str]
+Body = Callable[[KernelOp, list[str], TType], Lines]
 
 
 def _const(k: KernelOp, value: float, elem: str = "f32") -> tuple[str, str]:
     name = k.fresh("c")
     return f"{name} = arith.constant {float_literal(value)} : {elem}", name
-
-
-Body = Callable[[KernelOp, list[str], TType], Lines]
 
 
 def _emit(k: KernelOp, body: Body) -> str:

@@ -392,9 +392,17 @@ def plan(module: ir.Module, target: str = "host") -> list[OpSchedule]:
         init = sched.init_operand % len(ops[tag].operands) if ops[tag].operands else 0
         fuse = init > 0 and _init_is_fill(ops[tag], init) and any(sched.outer)
         sched = OpSchedule(sched.tag, sched.outer, sched.inner, sched.decompose, fuse, init,
-                           sched.vectorize)
+                           sched.vectorize and not _touches_i1(ops[tag]))
         (heavy if info.name in _SPECIAL else light).append(sched)
     return heavy + light
+
+
+def _touches_i1(op: ir.Operation) -> bool:
+    """Whether `op` reads or writes an i1 tensor: LLVM stores vector<Nxi1> bit-packed,
+    while i1 buffers (and numpy bools) hold one byte per element, so keep it scalar."""
+    values = [*op.operands, *op.results]
+    return any(isinstance(v.type, ir.ShapedType) and str(ir.ShapedType(v.type).element_type)
+               == "i1" for v in values)
 
 
 def _strip_tags(module: ir.Module) -> None:
