@@ -32,9 +32,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.dnnf-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "setup: pip install -e .[test] into .venv"
+  echo "setup: pip install -e .[test,torch] into .venv"
   .venv/bin/python -m pip install -q --upgrade pip setuptools wheel >/dev/null
-  .venv/bin/python -m pip install -q -e ".[test]" 2>&1 | grep -v "^WARNING: Location" || true
+  .venv/bin/python -m pip install -q -e ".[test,torch]" 2>&1 | grep -v "^WARNING: Location" || true
   .venv/bin/python -c "import dnnfusion_mlir, onnxruntime, lit" # fail here if the install did
   touch "$stamp"
 fi

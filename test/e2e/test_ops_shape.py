@@ -101,7 +101,7 @@ def test_squeeze_axes_attribute_opset11() -> None:
     ((1, 16, 4, 16), [0, 2, 1, 3], np.float32),
 ])
 def test_transpose(shape: tuple[int, ...], perm: list[int] | None, dtype: Any) -> None:
-    attributes = {"perm": perm} if perm is not None else {}
+    attributes: dict[str, Any] = {"perm": perm} if perm is not None else {}
     check("Transpose", rand(*shape, dtype=dtype), **attributes)
 
 
@@ -370,7 +370,7 @@ def test_constant_shape_size_unfolded() -> None:
 
 def test_upsample_attribute_form() -> None:
     node = helper.make_node("Upsample", ["x"], ["y"], mode="linear", scales=[1.0, 1.0, 2.0, 2.0])
-    shapes = {"x": (1, 1, 2, 2), "y": (1, 1, 4, 4)}
+    shapes: dict[str, tuple[int, ...]] = {"x": (1, 1, 2, 2), "y": (1, 1, 4, 4)}
     text = _convert(node, shapes, opset=8)
     assert 'coordinate_transformation_mode = "asymmetric"' in text
     assert 'mode = "linear"' in text
