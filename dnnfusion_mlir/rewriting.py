@@ -16,6 +16,7 @@ import contextlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from dnnfusion_mlir._mlir import ir, rewrite
 
@@ -80,3 +81,24 @@ def apply_rules(root: ir.Operation, rules: list[Rule]) -> None:
     for r in rules:
         patterns.add(r.root, _callback(r))
     rewrite.apply_patterns_and_fold_greedily(root, patterns.freeze())
+
+
+# Weight table: resource key -> numpy array, so rules and `dnnf-fold-weights` can read (and
+# add) `dense_resource<...>` constants, whose bytes are not reachable from the IR. The compiler
+# installs `ImportedModel.weights`; without a table (plain dnnf-opt), resources stay opaque.
+_WEIGHTS: list[dict[str, Any]] = []
+
+
+@contextlib.contextmanager
+def weight_table(table: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Make `table` (resource key -> np.ndarray) readable and extendable by rewrites in the block."""
+    _WEIGHTS.append(table)
+    try:
+        yield table
+    finally:
+        _WEIGHTS.pop()
+
+
+def current_weight_table() -> dict[str, Any] | None:
+    """The innermost active weight table, or None outside `weight_table(...)`."""
+    return _WEIGHTS[-1] if _WEIGHTS else None
