@@ -33,8 +33,11 @@ fi
 stamp=.venv/.dnnf-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: pip install -e .[test,torch] into .venv"
-  .venv/bin/python -m pip install -q --upgrade pip setuptools wheel >/dev/null
-  .venv/bin/python -m pip install -q -e ".[test,torch]" 2>&1 | grep -v "^WARNING: Location" || true
+  .venv/bin/python -m pip install -q --upgrade pip setuptools wheel >/dev/null 2>&1
+  if ! .venv/bin/python -m pip install -q -e ".[test,torch]" > .venv/pip-install.log 2>&1; then
+    grep -v "^WARNING: Location" .venv/pip-install.log >&2
+    exit 1
+  fi
   .venv/bin/python -c "import dnnfusion_mlir, onnxruntime, lit" # fail here if the install did
   touch "$stamp"
 fi
