@@ -297,6 +297,93 @@ class PadOp(DnnfOp, name="pad", traits=[ext.Pure]):
     out: TensorResult = ext.result()
 
 
+# One-to-One ops added for the model families (ops_extra / kernels_extra).
+class MaxOp(Binary, name="max", traits=[ext.Pure]):
+    """ONNX Max of two operands (variadic Max is a chain)."""
+
+    ONNX = ("Max",)
+
+
+class MinOp(Binary, name="min", traits=[ext.Pure]):
+    """ONNX Min of two operands (variadic Min is a chain)."""
+
+    ONNX = ("Min",)
+
+
+class LessOp(Binary, name="less", traits=[ext.Pure]):
+    """ONNX Less (result i1)."""
+
+    ONNX = ("Less",)
+
+
+class LessOrEqualOp(Binary, name="less_or_equal", traits=[ext.Pure]):
+    """ONNX LessOrEqual (result i1)."""
+
+    ONNX = ("LessOrEqual",)
+
+
+class GreaterOp(Binary, name="greater", traits=[ext.Pure]):
+    """ONNX Greater (result i1)."""
+
+    ONNX = ("Greater",)
+
+
+class GreaterOrEqualOp(Binary, name="greater_or_equal", traits=[ext.Pure]):
+    """ONNX GreaterOrEqual (result i1)."""
+
+    ONNX = ("GreaterOrEqual",)
+
+
+class AndOp(Binary, name="and", traits=[ext.Pure]):
+    """ONNX And (i1)."""
+
+    ONNX = ("And",)
+
+
+class OrOp(Binary, name="or", traits=[ext.Pure]):
+    """ONNX Or (i1)."""
+
+    ONNX = ("Or",)
+
+
+class XorOp(Binary, name="xor", traits=[ext.Pure]):
+    """ONNX Xor (i1)."""
+
+    ONNX = ("Xor",)
+
+
+class NotOp(Unary, name="not", traits=[ext.Pure]):
+    """ONNX Not (i1)."""
+
+    ONNX = ("Not",)
+
+
+class SoftplusOp(Unary, name="softplus", traits=[ext.Pure]):
+    """ONNX Softplus: log(1 + exp(x)), computed as max(x, 0) + log1p(exp(-|x|))."""
+
+    ONNX = ("Softplus",)
+
+
+class SinOp(Unary, name="sin", traits=[ext.Pure]):
+    """ONNX Sin."""
+
+    ONNX = ("Sin",)
+
+
+class CosOp(Unary, name="cos", traits=[ext.Pure]):
+    """ONNX Cos."""
+
+    ONNX = ("Cos",)
+
+
+class GeluOp(DnnfOp, name="gelu", traits=[ext.Pure]):
+    """ONNX Gelu (opset 20): approximate "none" (erf) or "tanh"."""
+
+    ONNX = ("Gelu",)
+    input: Tensor
+    approximate: ir.StringAttr
+    out: TensorResult = ext.result()
+
 # ---------------------------------------------------------------- One-to-Many
 class ExpandOp(DnnfOp, name="expand", traits=[ext.Pure]):
     """ONNX Expand (target shape is the result's)."""
@@ -330,6 +417,22 @@ class ResizeOp(DnnfOp, name="resize", traits=[ext.Pure]):
     scales: Any = ext.attribute()
     out: TensorResult = ext.result()
 
+
+# One-to-Many ops added for the model families (ops_extra / kernels_extra).
+class TileOp(Unary, name="tile", traits=[ext.Pure]):
+    """ONNX Tile (repeats = result shape / input shape, per dim)."""
+
+    MAPPING = MappingType.ONE_TO_MANY
+    ONNX = ("Tile",)
+
+
+class FillOp(DnnfOp, name="fill", traits=[ext.Pure]):
+    """ONNX ConstantOfShape: a result-shaped tensor of one value (no operands)."""
+
+    MAPPING = MappingType.ONE_TO_MANY
+    ONNX = ("ConstantOfShape",)
+    value: Any = ext.attribute()
+    out: TensorResult = ext.result()
 
 # ---------------------------------------------------------------- Many-to-Many
 class ConvOp(DnnfOp, name="conv", traits=[ext.Pure]):
@@ -454,6 +557,36 @@ class ReduceMaxOp(Reduce, name="reduce_max", traits=[ext.Pure]):
     """ONNX ReduceMax."""
 
     ONNX = ("ReduceMax",)
+
+
+# Many-to-Many ops added for the model families (ops_extra / kernels_extra).
+class ConvTransposeOp(DnnfOp, name="conv_transpose", traits=[ext.Pure]):
+    """ONNX ConvTranspose (explicit pads: begins then ends; output_padding folded into the
+    result shape; bias optional)."""
+
+    MAPPING = MappingType.MANY_TO_MANY
+    ONNX = ("ConvTranspose",)
+    input: Tensor
+    weight: Tensor
+    strides: Any = ext.attribute()
+    pads: Any = ext.attribute()
+    dilations: Any = ext.attribute()
+    group: ir.IntegerAttr
+    out: TensorResult = ext.result()
+    bias: Tensor | None = None
+
+
+class LrnOp(DnnfOp, name="lrn", traits=[ext.Pure]):
+    """ONNX LRN: x / (bias + alpha / size * sum of squares over a channel window) ** beta."""
+
+    MAPPING = MappingType.MANY_TO_MANY
+    ONNX = ("LRN",)
+    input: Tensor
+    size: ir.IntegerAttr
+    alpha: ir.FloatAttr
+    beta: ir.FloatAttr
+    bias: ir.FloatAttr
+    out: TensorResult = ext.result()
 
 
 # ---------------------------------------------------------------- Reorganize

@@ -6,7 +6,9 @@ upstream MLIR's Python package as `torch_mlir`) can be swapped in one place.
 """
 
 import ctypes
+import importlib
 import os
+from types import ModuleType
 
 from torch_mlir import ir, passmanager, rewrite
 from torch_mlir.dialects import arith, func, irdl, linalg, tensor
@@ -28,6 +30,8 @@ __all__ = [
     "rewrite",
     "tensor",
     "tool_path",
+    "torch_fx",
+    "torch_fx_importer",
 ]
 
 _LIBS_DIR = os.path.join(os.path.dirname(ir.__file__), "_mlir_libs")
@@ -41,3 +45,14 @@ def tool_path(name: str) -> str:
 def capi_library() -> ctypes.CDLL:
     """The aggregate C API library (exports ``mlirTranslateModuleToLLVMIRToString``)."""
     return ctypes.CDLL(os.path.join(_LIBS_DIR, "libTorchMLIRAggregateCAPI.so"))
+
+
+def torch_fx() -> ModuleType:
+    """`torch_mlir.fx` (export_and_import), imported on first use: it imports torch,
+    which is an optional dependency (ImportError when it is missing)."""
+    return importlib.import_module("torch_mlir.fx")
+
+
+def torch_fx_importer() -> ModuleType:
+    """`torch_mlir.extras.fx_importer` (FxImporter, its hooks), imported on first use."""
+    return importlib.import_module("torch_mlir.extras.fx_importer")

@@ -10,12 +10,12 @@ import numpy as np
 import onnx
 
 from dnnfusion_mlir import errors
-from dnnfusion_mlir._mlir import ir
+from dnnfusion_mlir._mlir import func, ir
 from dnnfusion_mlir.codegen.schedule import apply_schedule
 from dnnfusion_mlir.codegen.to_llvm import lower_to_llvm, translate_to_llvm_ir
 from dnnfusion_mlir.importer.onnx_importer import ImportedModel, TensorSpec, import_onnx
 from dnnfusion_mlir.pipeline import LOWER_PASSES, REWRITE_PASSES, UPSTREAM_FUSION, run_passes
-from dnnfusion_mlir.rewriting import rewrite_options
+from dnnfusion_mlir.rewriting import rewrite_options, weight_table
 from dnnfusion_mlir.runtime.host import HostRunner
 from dnnfusion_mlir.stats import count_kernels, dnnf_stats
 
@@ -26,15 +26,19 @@ class CompiledModel:
     """A compiled model: call it with numpy arrays, in graph input order."""
 
     def __init__(self, imported: ImportedModel, texts: dict[str, str], llvm_module: ir.Module,
-                 weights: list[np.ndarray], stats: dict[str, Any]) -> None:
+                 weights: list[np.ndarray], stats: dict[str, Any],
+                 output_map: list[int] | None = None) -> None:
         self.inputs: list[TensorSpec] = imported.inputs
         self.outputs: list[TensorSpec] = imported.outputs
         self.stats = stats
         self.weights = weights  # entry-function weight arguments, in order
         self._texts = texts
         self._llvm_module = llvm_module
+        self._output_map = output_map or list(range(len(self.outputs)))
+        distinct = {j: self.outputs[i] for i, j in enumerate(self._output_map)}
         self._runner = HostRunner(llvm_module, [i.shape for i in self.inputs], weights,
-                                  [(o.shape, o.dtype) for o in self.outputs])
+                                  [(distinct[j].shape, distinct[j].dtype)
+                                   for j in range(len(distinct))])
 
     def llvm_ir(self) -> str:
         """LLVM IR text of the compiled module (for llc)."""
@@ -45,8 +49,15 @@ class CompiledModel:
         if len(arrays) != len(self.inputs):
             names = ", ".join(s.name for s in self.inputs)
             raise TypeError(f"expected {len(self.inputs)} inputs ({names}), got {len(arrays)}")
-        return self._runner.run([self._check(s, a) for s, a in zip(self.inputs, arrays,
-                                                                   strict=True)])
+        results = self._runner.run([self._check(s, a) for s, a in zip(self.inputs, arrays,
+                                                                      strict=True)])
+        # Outputs that were one value get separate arrays, as onnxruntime returns them.
+        seen: set[int] = set()
+        outs = []
+        for j in self._output_map:
+            outs.append(results[j] if j not in seen else results[j].copy())
+            seen.add(j)
+        return outs
 
     def run(self, feeds: Mapping[str, np.ndarray]) -> list[np.ndarray]:
         """Run with inputs given by name."""
@@ -80,21 +91,28 @@ def _text(module: ir.Module) -> str:
 
 
 def compile(
-    model: str | os.PathLike | bytes | onnx.ModelProto,
+    model: str | os.PathLike | bytes | onnx.ModelProto | Any,
     target: str = "host",
     fuse: bool = False,
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     rewrite: bool = True,
     fast_math: bool = True,
+    example_inputs: Sequence[Any] | None = None,
 ) -> CompiledModel:
-    """Compile an ONNX model (path, bytes or ModelProto) for `target`.
+    """Compile an ONNX model (path, bytes or ModelProto) or a torch.nn.Module traced on
+    `example_inputs` for `target`.
 
     `rewrite` runs the algebraic graph rewrites (DESIGN.md §3); `fast_math` allows the ones
     that change floating-point rounding (reassociation, exp/log identities).
     """
     if target not in TARGETS:
         raise errors.CompileError(f"unknown target '{target}'; supported: {', '.join(TARGETS)}")
-    imported = import_onnx(model, input_shapes)
+    if isinstance(model, str | os.PathLike | bytes | onnx.ModelProto):
+        imported = import_onnx(model, input_shapes)
+    else:  # a torch.nn.Module; torch stays optional, imported only on this path
+        from dnnfusion_mlir.importer.torch_importer import import_torch
+
+        imported = import_torch(model, example_inputs)
     with imported.module.context, ir.Location.unknown():
         return _compile_imported(imported, target, fuse, rewrite, fast_math)
 
@@ -105,7 +123,8 @@ def _compile_imported(imported: ImportedModel, target: str, fuse: bool, rewrite:
     texts = {"dnnf": _text(module)}
     stats: dict[str, Any] = {"onnx_nodes": imported.onnx_nodes}
     stats.update(dnnf_stats(module, "import"))
-    with rewrite_options(fast_math) as counts:
+    # The weight table lets rewrites read and create dense_resource weights (BN folding).
+    with rewrite_options(fast_math) as counts, weight_table(imported.weights):
         run_passes(module, REWRITE_PASSES if rewrite else ())
     texts["rewritten"] = _text(module)
     stats.update(dnnf_stats(module, "rewrite"))
@@ -113,13 +132,14 @@ def _compile_imported(imported: ImportedModel, target: str, fuse: bool, rewrite:
     stats["blocks"] = []
     texts["fused"] = texts["rewritten"]
     keys = _lower(module, fuse)
+    output_map = dedupe_results(_main_func(module))
     stats["kernels"] = count_kernels(module)
     texts["linalg"] = _text(module)
     apply_schedule(module, target, fuse_elementwise=False)
     lower_to_llvm(module, target)
     texts["llvm"] = _text(module)
     weights = [imported.weights[k] for k in keys]
-    return CompiledModel(imported, texts, module, weights, stats)
+    return CompiledModel(imported, texts, module, weights, stats, output_map)
 
 
 def _lower(module: ir.Module, fuse: bool) -> list[str]:
@@ -129,8 +149,38 @@ def _lower(module: ir.Module, fuse: bool) -> list[str]:
     run_passes(module, LOWER_PASSES)
     if fuse:
         run_passes(module, [UPSTREAM_FUSION])
-    main = next(op for op in module.body.operations
-                if op.operation.name == "func.func" and ir.StringAttr(
-                    op.attributes["sym_name"]).value == "main")
+    main = _main_func(module)
     main.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get()
-    return [k for k in weight_keys(main.operation) if k is not None]
+    return [k for k in weight_keys(main) if k is not None]
+
+
+def _main_func(module: ir.Module) -> ir.Operation:
+    return next(op.operation for op in module.body.operations
+                if op.operation.name == "func.func"
+                and ir.StringAttr(op.attributes["sym_name"]).value == "main")
+
+
+def dedupe_results(main: ir.Operation) -> list[int]:
+    """Return each distinct value once; map graph output i -> entry result index.
+
+    Two graph outputs can be one SSA value (after rewrites/canonicalization); returning it
+    twice would alias two out-params, which bufferization does not support.
+    """
+    ret = main.regions[0].blocks[0].operations[-1]
+    values = list(ret.operands)
+    unique: list[ir.Value] = []
+    mapping = []
+    for v in values:
+        index = next((i for i, u in enumerate(unique) if u == v), None)
+        if index is None:
+            unique.append(v)
+            index = len(unique) - 1
+        mapping.append(index)
+    if len(unique) < len(values):
+        with ir.InsertionPoint(ret), ret.location:
+            func.ReturnOp(unique)
+        ret.erase()
+        ftype = ir.FunctionType(ir.TypeAttr(main.attributes["function_type"]).value)
+        main.attributes["function_type"] = ir.TypeAttr.get(
+            ir.FunctionType.get(ftype.inputs, [u.type for u in unique]))
+    return mapping

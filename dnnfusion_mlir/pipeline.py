@@ -15,7 +15,22 @@ from dnnfusion_mlir.passes import PASSES, pass_module
 STAGES = ("dnnf", "rewritten", "fused", "linalg", "llvm")
 
 # Stage -> passes that produce it from the previous stage.
-REWRITE_PASSES: tuple[str, ...] = ()
+REWRITE_PASSES: tuple[str, ...] = (
+    "dnnf-fold-constants",
+    "dnnf-simplify-identities",
+    "dnnf-fold-layout",
+    "dnnf-fold-into-weights",
+    "dnnf-fold-weights",
+    "dnnf-algebraic-constants",
+    "dnnf-algebraic-distribute",
+    "dnnf-algebraic-powers",
+    # Algebraic rewrites can leave constant sub-graphs, X*1 / X^1 and new per-channel
+    # scales (e.g. Div(c) -> Mul(1/c) after a conv) behind: clean up and fold again.
+    "dnnf-fold-constants",
+    "dnnf-simplify-identities",
+    "dnnf-fold-into-weights",
+    "dnnf-fold-weights",
+)
 LOWER_PASSES = ("dnnf-hoist-weights", "convert-dnnf-to-linalg")
 # Without a fusion plan (issue #5), fuse=True fuses element-wise producer/consumer chains.
 UPSTREAM_FUSION = "func.func(linalg-fuse-elementwise-ops),canonicalize,cse"

@@ -91,7 +91,7 @@ _WEIGHTS: list[dict[str, Any]] = []
 
 @contextlib.contextmanager
 def weight_table(table: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Make `table` (resource key -> np.ndarray) readable and extendable by rewrites in the block."""
+    """Make `table` (resource key -> np.ndarray) readable and extendable by rewrites."""
     _WEIGHTS.append(table)
     try:
         yield table

@@ -11,7 +11,16 @@ from types import ModuleType
 
 PASSES: dict[str, str] = {
     "convert-dnnf-to-linalg": "dnnfusion_mlir.passes.convert_dnnf_to_linalg:run",
+    "dnnf-algebraic-constants": "dnnfusion_mlir.passes.dnnf_algebraic_constants:run",
+    "dnnf-algebraic-distribute": "dnnfusion_mlir.passes.dnnf_algebraic_distribute:run",
+    "dnnf-algebraic-powers": "dnnfusion_mlir.passes.dnnf_algebraic_powers:run",
+    "dnnf-fold-constants": "dnnfusion_mlir.passes.dnnf_fold_constants:run",
+    "dnnf-fold-into-weights": "dnnfusion_mlir.passes.dnnf_fold_into_weights:run",
+    "dnnf-fold-layout": "dnnfusion_mlir.passes.dnnf_fold_layout:run",
+    "dnnf-fold-weights": "dnnfusion_mlir.passes.dnnf_fold_weights:run",
     "dnnf-hoist-weights": "dnnfusion_mlir.passes.dnnf_hoist_weights:run",
+    "dnnf-print-ecg": "dnnfusion_mlir.passes.dnnf_print_ecg:run",
+    "dnnf-simplify-identities": "dnnfusion_mlir.passes.dnnf_simplify_identities:run",
 }
 
 

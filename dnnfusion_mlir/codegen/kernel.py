@@ -124,6 +124,8 @@ _FAMILIES = (
     "dnnfusion_mlir.codegen.kernels_shape",
     "dnnfusion_mlir.codegen.kernels_resample",
     "dnnfusion_mlir.codegen.kernels_reduce",
+    "dnnfusion_mlir.codegen.kernels_extra",
+    "dnnfusion_mlir.codegen.kernels_extra_nn",
 )
 
 

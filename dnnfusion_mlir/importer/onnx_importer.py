@@ -121,9 +121,21 @@ def _convert_node(
             f"no converter for ONNX op type '{node.op_type}'", node=node.name,
             op_type=node.op_type,
         )
+    _reject_empty(node, loaded)
     ctx = NodeContext(node, values, loaded.constants, loaded.shapes, loaded.dtypes, pool,
                       loaded.opset)
     produced = fn(ctx)
     for name, value in zip(node.output, produced, strict=False):
         if name:
             values[name] = value
+
+
+def _reject_empty(node: onnx.NodeProto, loaded: LoadedModel) -> None:
+    """Zero-size run-time tensors (a 0 in the shape) are not compiled: the schedule cannot
+    tile them (constants such as empty `axes` are fine: converters read them as values)."""
+    for name in [*node.input, *node.output]:
+        shape = loaded.shapes.get(name) if name and name not in loaded.constants else None
+        if shape is not None and 0 in shape:
+            raise errors.UnsupportedOpError(
+                f"value '{name}' has shape {list(shape)}: zero-size tensors are not supported",
+                node=node.name, op_type=node.op_type)

@@ -32,8 +32,10 @@ from dnnfusion_mlir.importer import const_fold
 from dnnfusion_mlir.importer.const_fold import GraphState
 
 MIN_OPSET = 7
-NATIVE_OPSETS = range(13, 22)
-"""Default-domain opsets used as they are; others are converted to TARGET_OPSET."""
+NATIVE_OPSETS = range(13, onnx.defs.onnx_opset_version() + 1)
+"""Default-domain opsets used as they are; older ones are converted to TARGET_OPSET. Since
+opset 21 the ops we convert changed only by new element types (checked against onnx 1.23's
+schemas), and converting down fails for many of them (no adapter), so newer ones stay."""
 TARGET_OPSET = 17
 _DEFAULT_DOMAINS = ("", "ai.onnx")
 _CHECKER_NODE_RE = re.compile(r"Name:\s*(\S*)\s+OpType:\s*(\S+)")
@@ -235,6 +237,7 @@ def _normalise_opset(proto: onnx.ModelProto) -> onnx.ModelProto:
         )
     if version in NATIVE_OPSETS:
         return proto
+    old_resizes = _old_resize_outputs(proto.graph) if version < 11 else {}
     try:
         converted = onnx.version_converter.convert_version(proto, TARGET_OPSET)
     except Exception as exc:  # the converter raises assorted C++ errors
@@ -244,7 +247,39 @@ def _normalise_opset(proto: onnx.ModelProto) -> onnx.ModelProto:
         ) from exc
     min_ir = helper.find_min_ir_version_for([helper.make_opsetid("", TARGET_OPSET)])
     converted.ir_version = max(converted.ir_version, min_ir)
+    _restore_old_resize_semantics(converted.graph, old_resizes)
     return converted
+
+
+def _old_resize_outputs(graph: onnx.GraphProto) -> dict[str, str]:
+    """Output name -> mode of every Upsample / opset-10 Resize node (before conversion)."""
+    found = {}
+    for node in graph.node:
+        if node.op_type in ("Upsample", "Resize") and node.output and node.output[0]:
+            attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+            found[node.output[0]] = attrs.get("mode", b"nearest").decode()
+    return found
+
+
+def _restore_old_resize_semantics(graph: onnx.GraphProto, old: dict[str, str]) -> None:
+    """Give converted Upsample / opset-10 Resize nodes their original coordinate semantics.
+
+    Before opset 11 both map output pixel x to input pixel x / scale (asymmetric) and
+    nearest rounds down; the version converter emits a Resize-11+ node without these
+    attributes, whose defaults (half_pixel, round_prefer_floor) would change the result.
+    Nodes are matched by output name, which the converter keeps.
+    """
+    for node in graph.node:
+        if node.op_type != "Resize" or not node.output or node.output[0] not in old:
+            continue
+        mode = old[node.output[0]]
+        wanted = {"coordinate_transformation_mode": "asymmetric"}
+        if mode == "nearest":
+            wanted["nearest_mode"] = "floor"
+        kept = [a for a in node.attribute if a.name not in wanted]
+        del node.attribute[:]
+        node.attribute.extend(kept)
+        node.attribute.extend(helper.make_attribute(k, v) for k, v in wanted.items())
 
 
 # --------------------------------------------------------------------------- inputs

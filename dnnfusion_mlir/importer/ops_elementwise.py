@@ -9,6 +9,7 @@ from dnnfusion_mlir.dialects import dnnf
 from dnnfusion_mlir.importer import attrs
 from dnnfusion_mlir.importer.node import NodeContext
 from dnnfusion_mlir.importer.registry import converter
+from dnnfusion_mlir.types import tensor_type
 
 F32 = (np.float32,)
 NUMERIC = (np.float32, np.int64, np.int32)
@@ -43,12 +44,20 @@ def convert_identity(ctx: NodeContext) -> list[ir.Value]:
 
 @converter("Dropout")
 def convert_dropout(ctx: NodeContext) -> list[ir.Value]:
+    """Inference Dropout (or training with ratio 0): the identity, and an all-true mask."""
     ctx.require_dtypes(F32)
-    if len(ctx.node.output) > 1 and ctx.node.output[1]:
-        raise ctx.unsupported("the mask output of Dropout is not supported (inference only)")
-    if ctx.const(2) is not None and bool(ctx.const(2)):
-        raise ctx.unsupported("training_mode=True is not supported (inference only)")
-    return [ctx.build(dnnf.DropoutOp, ctx.input(0), ctx.out_type()).out]
+    training = ctx.const(2)
+    ratio = ctx.const(1)
+    if ctx.has_input(2) and training is None:
+        raise ctx.unsupported("training_mode must be a compile-time constant")
+    if training is not None and bool(training) and (ratio is None or float(ratio) != 0.0):
+        raise ctx.unsupported("training_mode=True with a non-zero ratio (random) is not "
+                              "supported (inference only)")
+    out = ctx.build(dnnf.DropoutOp, ctx.input(0), ctx.out_type()).out
+    if len(ctx.node.output) < 2 or not ctx.node.output[1]:
+        return [out]
+    mask = np.ones(ctx.out_shape(1), dtype=np.bool_)
+    return [out, ctx.constant(f"{ctx.name}__mask", mask)]
 
 
 @converter(*_BINARY)
@@ -63,9 +72,11 @@ def convert_pow(ctx: NodeContext) -> list[ir.Value]:
     ctx.require_dtypes(F32, inputs=(0,))
     ctx.require_dtypes(NUMERIC, inputs=(1,))
     exponent = ctx.input(1)
-    if ctx.in_dtype(1) != np.float32:
-        value = ctx.require_const(1, "a non-float exponent").astype(np.float32)
-        exponent = ctx.constant(ctx.node.input[1] + "__f32", value)
+    if ctx.in_dtype(1) != np.float32 and ctx.const(1) is not None:
+        exponent = ctx.constant(ctx.node.input[1] + "__f32", ctx.const(1).astype(np.float32))
+    elif ctx.in_dtype(1) != np.float32:
+        f32 = tensor_type(ctx.in_shape(1), np.dtype(np.float32))
+        exponent = ctx.build(dnnf.CastOp, exponent, f32).out
     return [ctx.build(dnnf.PowOp, ctx.input(0), exponent, ctx.out_type()).out]
 
 
@@ -109,8 +120,19 @@ def convert_clip(ctx: NodeContext) -> list[ir.Value]:
     ctx.require_dtypes(F32)
     lo_c, hi_c = ctx.const(1), ctx.const(2)
     if (ctx.has_input(1) and lo_c is None) or (ctx.has_input(2) and hi_c is None):
-        raise ctx.unsupported("min/max must be compile-time constants")
+        return [_clip_runtime(ctx)]
     lo = float(lo_c) if lo_c is not None else -np.inf
     hi = float(hi_c) if hi_c is not None else np.inf
     op = ctx.build(dnnf.ClipOp, ctx.input(0), attrs.f32(lo), attrs.f32(hi), ctx.out_type())
     return [op.out]
+
+
+def _clip_runtime(ctx: NodeContext) -> ir.Value:
+    """Clip with min/max computed at run time: Min(Max(x, min), max), as ONNX defines it
+    (so min > max gives max everywhere)."""
+    out = ctx.input(0)
+    if ctx.has_input(1):
+        out = ctx.build(dnnf.MaxOp, out, ctx.input(1), ctx.out_type()).out
+    if ctx.has_input(2):
+        out = ctx.build(dnnf.MinOp, out, ctx.input(2), ctx.out_type()).out
+    return out

@@ -18,6 +18,7 @@ from dnnfusion_mlir.dialects import dnnf
 from dnnfusion_mlir.importer import attrs
 from dnnfusion_mlir.importer.node import NodeContext
 from dnnfusion_mlir.importer.registry import converter
+from dnnfusion_mlir.types import tensor_type
 
 F32 = (np.float32,)
 _REDUCE = {"ReduceMean": dnnf.ReduceMeanOp, "ReduceSum": dnnf.ReduceSumOp,
@@ -54,9 +55,6 @@ def convert_softmax(ctx: NodeContext) -> list[ir.Value]:
 @converter("LayerNormalization")
 def convert_layer_norm(ctx: NodeContext) -> list[ir.Value]:
     ctx.require_dtypes(F32, inputs=(0, 1, 2))
-    if any(name for name in ctx.node.output[1:]):
-        raise ctx.unsupported("only the Y output of LayerNormalization is supported "
-                              "(Mean / InvStdDev outputs requested)")
     if ctx.attr("stash_type", 1) != 1:
         raise ctx.unsupported("stash_type other than 1 (float32)")
     shape = ctx.in_shape(0)
@@ -70,7 +68,30 @@ def convert_layer_norm(ctx: NodeContext) -> list[ir.Value]:
     bias = ctx.input(2) if ctx.has_input(2) else None
     op = ctx.build(dnnf.LayerNormOp, ctx.input(0), ctx.input(1), attrs.i64(axis),
                    attrs.f32(ctx.attr("epsilon", 1e-5)), ctx.out_type(), bias=bias)
-    return [op.out]
+    if not any(ctx.node.output[1:]):
+        return [op.out]
+    return [op.out, *_layer_norm_stats(ctx, axis)]
+
+
+def _layer_norm_stats(ctx: NodeContext, axis: int) -> list[ir.Value]:
+    """The optional Mean and InvStdDev outputs: mean and 1/sqrt(var + eps) over axes >= axis.
+
+    Built from reductions and element-wise ops next to the fused LayerNorm (training graphs
+    ask for them; inference graphs almost never do, so the kernel stays Y-only).
+    """
+    shape = ctx.in_shape(0)
+    stat = tensor_type(tuple(shape[:axis]) + (1,) * (len(shape) - axis), np.dtype(np.float32))
+    full = tensor_type(tuple(shape), np.dtype(np.float32))
+    axes, keep = attrs.i64_array(list(range(axis, len(shape)))), attrs.i64(1)
+    x = ctx.input(0)
+    mean = ctx.build(dnnf.ReduceMeanOp, x, axes, keep, stat).out
+    centred = ctx.build(dnnf.SubOp, x, mean, full).out
+    square = ctx.build(dnnf.MulOp, centred, centred, full).out
+    var = ctx.build(dnnf.ReduceMeanOp, square, axes, keep, stat).out
+    eps = ctx.constant(f"{ctx.name}__epsilon",
+                       np.array(ctx.attr("epsilon", 1e-5), dtype=np.float32))
+    std = ctx.build(dnnf.SqrtOp, ctx.build(dnnf.AddOp, var, eps, stat).out, stat).out
+    return [mean, ctx.build(dnnf.ReciprocalOp, std, stat).out]
 
 
 def _reduce_axes(ctx: NodeContext) -> list[int] | None:

@@ -18,6 +18,7 @@ _FAMILIES = (
     "dnnfusion_mlir.importer.ops_shape",
     "dnnfusion_mlir.importer.ops_resample",
     "dnnfusion_mlir.importer.ops_reduce",
+    "dnnfusion_mlir.importer.ops_extra",
 )
 
 

@@ -62,3 +62,18 @@ def test_outputs_are_fresh_arrays(chain: tuple) -> None:
     second = cm(x + 1.0)[0]
     assert not np.allclose(first, second)
     np.testing.assert_allclose(cm(x)[0], first)
+
+
+def test_outputs_that_are_one_value_and_inputs_returned() -> None:
+    """Two graph outputs folded into one SSA value, and an output that is the input."""
+    x = np.random.default_rng(1).standard_normal((2, 3)).astype(np.float32)
+    model = make_model(
+        [helper.make_node("Relu", ["x"], ["a"]), helper.make_node("Identity", ["a"], ["b"]),
+         helper.make_node("Transpose", ["x"], ["t"], perm=[1, 0]),
+         helper.make_node("Transpose", ["t"], ["back"], perm=[1, 0])],
+        {"x": x}, ["a", "b", "back"])
+    a, b, back = dnnf.compile(model)(x)
+    np.testing.assert_array_equal(a, np.maximum(x, 0))
+    np.testing.assert_array_equal(b, a)
+    assert b is not a
+    np.testing.assert_array_equal(back, x)

@@ -1,0 +1,112 @@
+"""Numerics of the ops added for the model families (ops_extra / kernels_extra*) vs onnxruntime."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from onnx import helper, numpy_helper
+
+from dnnfusion_mlir.testing import assert_matches_onnxruntime, make_model
+
+RNG = np.random.default_rng(0)
+
+
+def _f32(*shape: int) -> np.ndarray:
+    return RNG.standard_normal(shape).astype(np.float32)
+
+
+def _check(op: str, inputs: dict[str, np.ndarray], inits: dict | None = None,
+           opset: int = 17, **attrs: object) -> None:
+    names = list(inputs) + list(inits or {})
+    node = helper.make_node(op, names, ["y"], **attrs)
+    model = make_model([node], inputs, ["y"], inits, opset=opset)
+    assert_matches_onnxruntime(model, inputs)
+
+
+@pytest.mark.parametrize(("x", "w", "attrs"), [
+    ((1, 4, 5, 5), (4, 3, 2, 2), {"strides": [2, 2]}),
+    ((1, 4, 5, 6), (4, 3, 3, 3), {"strides": [2, 1], "pads": [1, 0, 1, 1]}),
+    ((1, 4, 5, 5), (4, 2, 3, 3), {"strides": [2, 2], "group": 2, "output_padding": [1, 1]}),
+    ((1, 2, 6, 6), (2, 3, 3, 3), {"dilations": [2, 2], "auto_pad": "SAME_UPPER"}),
+    ((1, 3, 7), (3, 2, 4), {"strides": [3]}),
+    ((1, 2, 3, 4, 4), (2, 2, 2, 2, 2), {"strides": [2, 2, 2]}),
+])
+@pytest.mark.parametrize("bias", [False, True])
+def test_conv_transpose(x: tuple, w: tuple, attrs: dict, bias: bool) -> None:
+    inits = {"w": _f32(*w)}
+    if bias:
+        inits["b"] = _f32(w[1] * attrs.get("group", 1))
+    _check("ConvTranspose", {"x": _f32(*x)}, inits, **attrs)
+
+
+@pytest.mark.parametrize(("shape", "size", "attrs"), [
+    ((1, 8, 5, 5), 5, {"alpha": 1e-4, "beta": 0.75, "bias": 2.0}),
+    ((2, 6, 4, 3), 3, {}),
+    ((1, 7, 4, 2), 7, {"alpha": 0.5, "beta": 0.5, "bias": 1.5}),
+])
+def test_lrn(shape: tuple, size: int, attrs: dict) -> None:
+    _check("LRN", {"x": _f32(*shape)}, size=size, **attrs)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+@pytest.mark.parametrize("shape", [(3, 5), (2, 3, 4)])
+def test_gelu(approximate: str, shape: tuple) -> None:
+    _check("Gelu", {"x": _f32(*shape) * 3}, opset=20, approximate=approximate)
+
+
+@pytest.mark.parametrize("op", ["Softplus", "Sin", "Cos"])
+@pytest.mark.parametrize("scale", [1.0, 30.0])
+def test_unary(op: str, scale: float) -> None:
+    _check(op, {"x": _f32(4, 6) * scale})
+
+
+@pytest.mark.parametrize("op", ["Max", "Min", "Sum", "Mean"])
+@pytest.mark.parametrize("shapes", [[(3, 4)], [(3, 4), (3, 4)], [(2, 3, 4), (4,), (3, 1)]])
+def test_variadic(op: str, shapes: list[tuple]) -> None:
+    _check(op, {f"x{i}": _f32(*s) for i, s in enumerate(shapes)})
+
+
+@pytest.mark.parametrize("op", ["Max", "Min"])
+def test_variadic_int(op: str) -> None:
+    _check(op, {"a": RNG.integers(-9, 9, (3, 4)), "b": RNG.integers(-9, 9, (4,))})
+
+
+@pytest.mark.parametrize("op", ["Less", "LessOrEqual", "Greater", "GreaterOrEqual"])
+@pytest.mark.parametrize("dtype", [np.float32, np.int64])
+def test_compare(op: str, dtype: type) -> None:
+    a = RNG.integers(-3, 3, (3, 4)).astype(dtype)
+    b = RNG.integers(-3, 3, (4,)).astype(dtype)
+    _check(op, {"a": a, "b": b})
+
+
+@pytest.mark.parametrize("op", ["And", "Or", "Xor"])
+@pytest.mark.parametrize("shapes", [((3, 4), (3, 4)), ((2, 3, 4), (3, 1))])
+def test_logic(op: str, shapes: tuple) -> None:
+    _check(op, {"a": RNG.random(shapes[0]) < 0.5, "b": RNG.random(shapes[1]) < 0.5})
+
+
+@pytest.mark.parametrize("shape", [(5,), (3, 4)])
+def test_not(shape: tuple) -> None:
+    _check("Not", {"a": RNG.random(shape) < 0.5})
+
+
+@pytest.mark.parametrize(("shape", "repeats", "dtype"), [
+    ((3,), [4], np.float32), ((2, 3), [2, 3], np.float32), ((2, 1, 3), [1, 4, 2], np.int64),
+])
+def test_tile(shape: tuple, repeats: list, dtype: type) -> None:
+    x = (RNG.standard_normal(shape) * 5).astype(dtype)
+    _check("Tile", {"x": x}, {"r": np.array(repeats, np.int64)})
+
+
+@pytest.mark.parametrize(("value", "shape"), [
+    (np.array([1.5], np.float32), [3, 4]), (np.array([7], np.int64), [2, 2, 3]), (None, [5]),
+])
+def test_constant_of_shape_feeds_add(value: np.ndarray | None, shape: list) -> None:
+    """ConstantOfShape (kept as a runtime fill: the loader folds only small ones) + Add."""
+    kwargs = {"value": numpy_helper.from_array(value)} if value is not None else {}
+    dtype = value.dtype if value is not None else np.float32
+    x = (RNG.standard_normal(shape) * 3).astype(dtype)
+    nodes = [helper.make_node("ConstantOfShape", ["s"], ["c"], **kwargs),
+             helper.make_node("Add", ["x", "c"], ["y"])]
+    model = make_model(nodes, {"x": x}, ["y"], {"s": np.array(shape, np.int64)})
+    assert_matches_onnxruntime(model, {"x": x})

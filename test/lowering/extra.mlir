@@ -1,0 +1,76 @@
+// RUN: dnnf-opt %s --convert-dnnf-to-linalg --split-input-file | FileCheck %s
+
+// ConvTranspose: zero-stuffed input (stride 2, margin k-1 = 1), flipped weight, one
+// contraction generic, slice to the ONNX window (pads 1/0), bias generic.
+// CHECK-LABEL: func.func @conv_transpose
+// CHECK: %[[Z:.*]] = linalg.fill
+// CHECK: %[[ST:.*]] = tensor.insert_slice %{{.*}} into %[[Z]][0, 0, 1, 1] [1, 4, 3, 3] [1, 1, 2, 2] : tensor<1x4x3x3xf32> into tensor<1x4x7x7xf32>
+// CHECK: tensor.generate
+// CHECK: arith.subi
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 1, 1] [1, 2, 5, 5] [1, 1, 1, 1] : tensor<1x2x6x6xf32> to tensor<1x2x5x5xf32>
+// CHECK: arith.addf
+func.func @conv_transpose(%x: tensor<1x4x3x3xf32>, %w: tensor<4x2x2x2xf32>, %b: tensor<2xf32>) -> tensor<1x2x5x5xf32> {
+  %0 = "dnnf.conv_transpose"(%x, %w, %b) {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 1>} : (tensor<1x4x3x3xf32>, tensor<4x2x2x2xf32>, tensor<2xf32>) -> tensor<1x2x5x5xf32>
+  return %0 : tensor<1x2x5x5xf32>
+}
+
+// -----
+
+// LRN: square, pad channels (2 before, 2 after for size 5), window sum, powf scale.
+// CHECK-LABEL: func.func @lrn
+// CHECK: arith.mulf
+// CHECK: tensor.pad %{{.*}} low[0, 2, 0, 0] high[0, 2, 0, 0]
+// CHECK: linalg.generic {{.*}}"reduction"
+// CHECK: math.powf
+func.func @lrn(%x: tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32> {
+  %0 = "dnnf.lrn"(%x) {size = 5 : i64, alpha = 1.0e-4 : f32, beta = 0.75 : f32, bias = 2.0 : f32, mapping = "many_to_many"} : (tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  return %0 : tensor<1x8x4x4xf32>
+}
+
+// -----
+
+// Gelu (tanh form): one element-wise generic.
+// CHECK-LABEL: func.func @gelu_tanh
+// CHECK: linalg.generic
+// CHECK: math.tanh
+// CHECK-NOT: math.erf
+func.func @gelu_tanh(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %0 = "dnnf.gelu"(%x) {approximate = "tanh", mapping = "one_to_one"} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// Less on f32: an ordered compare, the i1 result narrowed from bytes by tensor.generate.
+// CHECK-LABEL: func.func @less
+// CHECK: arith.cmpf olt
+// CHECK: tensor.generate
+// CHECK: arith.trunci
+func.func @less(%a: tensor<3xf32>, %b: tensor<3xf32>) -> tensor<3xi1> {
+  %0 = "dnnf.less"(%a, %b) {mapping = "one_to_one"} : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xi1>
+  return %0 : tensor<3xi1>
+}
+
+// -----
+
+// Tile: a broadcast over the interleaved [r0, d0, r1, d1] shape, then one reshape.
+// CHECK: #[[IN:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d3)>
+// CHECK-LABEL: func.func @tile
+// CHECK: linalg.generic {indexing_maps = [#[[IN]], {{.*}} outs(%{{.*}} : tensor<2x2x3x3xf32>)
+// CHECK: tensor.collapse_shape
+func.func @tile(%x: tensor<2x3xf32>) -> tensor<4x9xf32> {
+  %0 = "dnnf.tile"(%x) {mapping = "one_to_many"} : (tensor<2x3xf32>) -> tensor<4x9xf32>
+  return %0 : tensor<4x9xf32>
+}
+
+// -----
+
+// ConstantOfShape: a linalg.fill of the value.
+// CHECK-LABEL: func.func @fill
+// CHECK: %[[C:.*]] = arith.constant 7 : i64
+// CHECK: linalg.fill ins(%[[C]] : i64) outs(%{{.*}} : tensor<2x3xi64>)
+func.func @fill() -> tensor<2x3xi64> {
+  %0 = "dnnf.fill"() {value = 7 : i64, mapping = "one_to_many"} : () -> tensor<2x3xi64>
+  return %0 : tensor<2x3xi64>
+}
