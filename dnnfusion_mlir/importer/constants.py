@@ -21,8 +21,6 @@ INLINE_MAX_ELEMENTS = 16
 def dense_attr(array: np.ndarray, ttype: ir.RankedTensorType) -> ir.Attribute:
     """An inline `dense<...>` attribute holding `array`."""
     data = np.ascontiguousarray(array)
-    if data.dtype == np.bool_:
-        return ir.DenseElementsAttr.get(np.packbits(data, bitorder="little"), type=ttype)
     return ir.DenseElementsAttr.get(data, type=ttype)
 
 

@@ -19,6 +19,7 @@ from dnnfusion_mlir.dialects import dnnf
 from dnnfusion_mlir.importer import attrs
 from dnnfusion_mlir.importer.torch_node import AtenContext, aten
 
+F32, BOOL = np.dtype(np.float32), np.dtype(np.bool_)
 _UNARY = {
     "aten.relu": dnnf.ReluOp, "aten.sigmoid": dnnf.SigmoidOp, "aten.tanh": dnnf.TanhOp,
     "aten.erf": dnnf.ErfOp, "aten.exp": dnnf.ExpOp, "aten.log": dnnf.LogOp,
@@ -150,7 +151,7 @@ def convert_div_mode(ctx: AtenContext) -> list[Any]:
 def convert_pow(ctx: AtenContext) -> list[Any]:
     if ctx.out_dtype() != np.float32:
         raise ctx.unsupported(f"pow of {ctx.out_dtype()} tensors")
-    base, exponent = cast_to(ctx, 0, np.float32), cast_to(ctx, 1, np.float32)
+    base, exponent = cast_to(ctx, 0, F32), cast_to(ctx, 1, F32)
     if ctx.name == "aten.pow.Tensor_Scalar" and ctx.number(1) == 2:
         return [binary(ctx, dnnf.MulOp, base, base)]
     return [binary(ctx, dnnf.PowOp, base, exponent)]
@@ -166,7 +167,7 @@ def convert_compare(ctx: AtenContext) -> list[Any]:
     common = np.result_type(*dtypes)
     if common == np.float64:
         common = np.dtype(np.float32)
-    return [binary(ctx, op, cast_to(ctx, 0, common), cast_to(ctx, 1, common), np.bool_)]
+    return [binary(ctx, op, cast_to(ctx, 0, common), cast_to(ctx, 1, common), BOOL)]
 
 
 @aten("aten.where.self", "aten.where.ScalarSelf", "aten.where.ScalarOther",

@@ -225,8 +225,8 @@ def _attention_bias(ctx: AtenContext, shape: tuple[int, ...]) -> ir.Value | None
         extra = ctx.constant(np.where(mask, 0.0, -np.inf).astype(np.float32))
     elif ctx.dtype(3) == np.bool_:
         mask_shape = ctx.shape(3)
-        extra = ctx.build(dnnf.WhereOp, ctx.tensor(3), ctx.scalar(0.0, np.float32),
-                          ctx.scalar(-np.inf, np.float32), ctx.type_like(mask_shape)).out
+        extra = ctx.build(dnnf.WhereOp, ctx.tensor(3), ctx.scalar(0.0, np.dtype(np.float32)),
+                          ctx.scalar(-np.inf, np.dtype(np.float32)), ctx.type_like(mask_shape)).out
     else:
         extra = ctx.tensor(3)
     return extra if bias is None else binary(ctx, dnnf.AddOp, bias, extra)

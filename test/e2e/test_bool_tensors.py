@@ -26,3 +26,14 @@ def test_bool_data_movement(node: object, inits: dict) -> None:
                         helper.make_node("Cast", ["t"], ["y"], to=1)],
                        {"x": X}, ["y"], initializers=inits)
     assert_matches_onnxruntime(model, {"x": X})
+
+
+def test_small_bool_constant_is_not_bit_packed() -> None:
+    """A <=16-element bool constant stays inline (dense<[true, false, ...]>), element-exact."""
+    mask = np.array([True, False, True, True, False, False, True], np.bool_)
+    x = np.random.default_rng(4).standard_normal((3, 7)).astype(np.float32)
+    model = make_model([helper.make_node("Where", ["m", "x", "zero"], ["y"])], {"x": x}, ["y"],
+                       initializers={"m": mask, "zero": np.zeros((1,), np.float32)})
+    from dnnfusion_mlir import compile as dnnf_compile
+
+    np.testing.assert_array_equal(dnnf_compile(model)(x)[0], np.where(mask, x, 0.0))
