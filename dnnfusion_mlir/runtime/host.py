@@ -26,7 +26,7 @@ class HostRunner:
         weights: Sequence[np.ndarray],
         output_specs: Sequence[tuple[tuple[int, ...], np.dtype]],
         entry: str = "main",
-        opt_level: int = 3,
+        opt_level: int = 2,
     ) -> None:
         try:
             self._engine = ExecutionEngine(llvm_module, opt_level=opt_level)

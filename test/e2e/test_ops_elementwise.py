@@ -104,14 +104,12 @@ def test_clip_attributes_opset10(attrs: dict[str, Any]) -> None:
     assert_matches_onnxruntime(model, {"x": x})
 
 
-def test_clip_non_constant_bound_is_unsupported() -> None:
-    x, lo = randn(4), np.array(0.0, np.float32)
-    model = make_model([helper.make_node("Clip", ["x", "lo"], ["y"], name="clip_dyn")],
-                       {"x": x, "lo": lo}, ["y"])
-    with pytest.raises(errors.UnsupportedOpError) as info:
-        dnnf.compile(model)
-    assert info.value.node == "clip_dyn"
-    assert info.value.op_type == "Clip"
+def test_clip_run_time_bounds() -> None:
+    """Bounds computed at run time become Min(Max(x, lo), hi), as ONNX defines Clip."""
+    x, lo, hi = randn(4), np.array(-0.5, np.float32), np.array(0.5, np.float32)
+    model = make_model([helper.make_node("Clip", ["x", "lo", "hi"], ["y"], name="clip_dyn")],
+                       {"x": x, "lo": lo, "hi": hi}, ["y"])
+    assert_matches_onnxruntime(model, {"x": x, "lo": lo, "hi": hi})
 
 
 # ------------------------------------------------------------------ binary
