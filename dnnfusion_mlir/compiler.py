@@ -13,6 +13,7 @@ from dnnfusion_mlir import errors
 from dnnfusion_mlir._mlir import func, ir
 from dnnfusion_mlir.codegen.schedule import apply_schedule
 from dnnfusion_mlir.codegen.to_llvm import lower_to_llvm, translate_to_llvm_ir
+from dnnfusion_mlir.ecg import estimate_flops
 from dnnfusion_mlir.importer.onnx_importer import ImportedModel, TensorSpec, import_onnx
 from dnnfusion_mlir.pipeline import LOWER_PASSES, REWRITE_PASSES, UPSTREAM_FUSION, run_passes
 from dnnfusion_mlir.rewriting import rewrite_options, weight_table
@@ -123,11 +124,13 @@ def _compile_imported(imported: ImportedModel, target: str, fuse: bool, rewrite:
     texts = {"dnnf": _text(module)}
     stats: dict[str, Any] = {"onnx_nodes": imported.onnx_nodes}
     stats.update(dnnf_stats(module, "import"))
+    stats["flops_before_rewrite"] = estimate_flops(module)
     # The weight table lets rewrites read and create dense_resource weights (BN folding).
     with rewrite_options(fast_math) as counts, weight_table(imported.weights):
         run_passes(module, REWRITE_PASSES if rewrite else ())
     texts["rewritten"] = _text(module)
     stats.update(dnnf_stats(module, "rewrite"))
+    stats["flops_after_rewrite"] = estimate_flops(module)
     stats["rewrites"] = dict(sorted(counts.items()))
     stats["blocks"] = []
     texts["fused"] = texts["rewritten"]

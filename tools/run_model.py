@@ -84,10 +84,12 @@ def _main(argv: list[str]) -> int:
 def print_report(stats: dict) -> None:
     """The compile statistics, one per line."""
     print("compile report:")
-    for key in ("onnx_nodes", "ops_after_import", "ops_after_rewrite", "kernels",
-                "intermediate_bytes"):
+    for key in ("onnx_nodes", "ops_after_import", "ops_after_rewrite", "flops_before_rewrite",
+                "flops_after_rewrite", "kernels", "intermediate_bytes"):
         if key in stats:
             print(f"  {key:20s} {stats[key]}")
+    for rule, count in stats.get("rewrites", {}).items():
+        print(f"  rewrite {rule:22s} x{count}")
     for i, block in enumerate(stats.get("blocks", [])):
         print(f"  block {i}: {block}")
 

@@ -77,3 +77,18 @@ def test_outputs_that_are_one_value_and_inputs_returned() -> None:
     np.testing.assert_array_equal(b, a)
     assert b is not a
     np.testing.assert_array_equal(back, x)
+
+
+def test_rewrite_stats_reported() -> None:
+    """Rewrites are counted per rule and FLOPs are estimated before and after."""
+    x = np.random.default_rng(2).standard_normal((4, 8)).astype(np.float32)
+    model = make_model([helper.make_node("Mul", ["x", "one"], ["a"]),
+                        helper.make_node("Identity", ["a"], ["y"])],
+                       {"x": x}, ["y"], initializers={"one": np.ones((8,), np.float32)})
+    cm = dnnf.compile(model)
+    assert cm.stats["rewrites"].get("identity", 0) >= 1
+    assert cm.stats["ops_after_rewrite"] < cm.stats["ops_after_import"]
+    assert cm.stats["flops_after_rewrite"] <= cm.stats["flops_before_rewrite"]
+    off = dnnf.compile(model, rewrite=False)
+    assert off.stats["rewrites"] == {}
+    np.testing.assert_allclose(cm(x)[0], off(x)[0])
