@@ -20,7 +20,7 @@ from dnnfusion_mlir.rewriting import rewrite_options, weight_table
 from dnnfusion_mlir.runtime.host import HostRunner
 from dnnfusion_mlir.stats import count_kernels, dnnf_stats
 
-TARGETS = ("host",)
+TARGETS = ("host", "aarch64")
 
 
 class CompiledModel:
@@ -28,7 +28,8 @@ class CompiledModel:
 
     def __init__(self, imported: ImportedModel, texts: dict[str, str], llvm_module: ir.Module,
                  weights: list[np.ndarray], stats: dict[str, Any],
-                 output_map: list[int] | None = None) -> None:
+                 output_map: list[int] | None = None, target: str = "host") -> None:
+        self.target = target
         self.inputs: list[TensorSpec] = imported.inputs
         self.outputs: list[TensorSpec] = imported.outputs
         self.stats = stats
@@ -37,6 +38,11 @@ class CompiledModel:
         self._llvm_module = llvm_module
         self._output_map = output_map or list(range(len(self.outputs)))
         distinct = {j: self.outputs[i] for i, j in enumerate(self._output_map)}
+        if target == "aarch64":  # runs under qemu-aarch64, built on the first call
+            from dnnfusion_mlir.runtime.qemu import QemuRunner
+
+            self._runner: Any = QemuRunner(self)
+            return
         self._runner = HostRunner(llvm_module, [i.shape for i in self.inputs], weights,
                                   [(distinct[j].shape, distinct[j].dtype)
                                    for j in range(len(distinct))])
@@ -45,6 +51,13 @@ class CompiledModel:
         """LLVM IR text of the compiled module (for llc)."""
         with self._llvm_module.context:
             return translate_to_llvm_ir(self._llvm_module)
+
+    def save(self, directory: str | os.PathLike, cpu: str | None = None,
+             mattr: Sequence[str] | str | None = None) -> dict[str, Any]:
+        """Write model.h/model.c/weights, model.o and libmodel.so (runtime/c_api.py)."""
+        from dnnfusion_mlir.runtime.c_api import save_model
+
+        return save_model(self, directory, cpu=cpu, mattr=mattr)
 
     def __call__(self, *arrays: np.ndarray) -> list[np.ndarray]:
         if len(arrays) != len(self.inputs):
@@ -142,7 +155,7 @@ def _compile_imported(imported: ImportedModel, target: str, fuse: bool, rewrite:
     lower_to_llvm(module, target)
     texts["llvm"] = _text(module)
     weights = [imported.weights[k] for k in keys]
-    return CompiledModel(imported, texts, module, weights, stats, output_map)
+    return CompiledModel(imported, texts, module, weights, stats, output_map, target)
 
 
 def _lower(module: ir.Module, fuse: bool) -> list[str]:
@@ -154,7 +167,22 @@ def _lower(module: ir.Module, fuse: bool) -> list[str]:
         run_passes(module, [UPSTREAM_FUSION])
     main = _main_func(module)
     main.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get()
-    return [k for k in weight_keys(main) if k is not None]
+    keys = [k for k in weight_keys(main) if k is not None]
+    _mark_read_only(main)
+    return keys
+
+
+def _mark_read_only(main: ir.Operation) -> None:
+    """Bufferization must never write into inputs or weights (the caller's buffers)."""
+    n = len(ir.FunctionType(ir.TypeAttr(main.attributes["function_type"]).value).inputs)
+    old = list(ir.ArrayAttr(main.attributes["arg_attrs"])) if "arg_attrs" in main.attributes \
+        else [ir.DictAttr.get({}) for _ in range(n)]
+    new = []
+    for d in old:
+        entries = {named.name: named.attr for named in ir.DictAttr(d)}
+        entries["bufferization.writable"] = ir.BoolAttr.get(False)
+        new.append(ir.DictAttr.get(entries))
+    main.attributes["arg_attrs"] = ir.ArrayAttr.get(new)
 
 
 def _main_func(module: ir.Module) -> ir.Operation:

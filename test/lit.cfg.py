@@ -23,6 +23,11 @@ for var in ("HOME", "TMPDIR", "PYTHONPATH", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SI
     if var in os.environ:
         config.environment[var] = os.environ[var]
 
+# Native/AArch64 toolchain (scripts/setup.sh installs it; CI always has it).
+for tool in ("llc-22", "aarch64-linux-gnu-gcc", "qemu-aarch64"):
+    if shutil.which(tool):
+        config.available_features.add(tool)
+
 filecheck = shutil.which("filecheck", path=bin_dir) or shutil.which("filecheck")
 config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(("FileCheck", filecheck or "filecheck"))

@@ -69,13 +69,18 @@ def render(results: dict[str, dict[str, float]], command: str) -> str:
              f"`{command}` — `import_onnx` (load, shape folding, `dnnf` module with weights as "
              "resources), best of the repeats, each model in a fresh process; peak RSS is the "
              "child's VmHWM (baseline = interpreter + bindings before the import). BERT-base has a "
-             "1000-token vocabulary here (the published 30522 would add 90 MB of embedding).",
+             "1000-token vocabulary here (the published 30522 would add 90 MB of embedding). "
+             "\"copies\" is (peak - baseline) / file size: how many copies of the weights the "
+             "import held at its peak (the file's bytes and the parsed protobuf while reading, "
+             "then the protobuf and the numpy views of its tensors; afterwards one copy, shared "
+             "by the numpy arrays and the `dense_resource` attributes).",
              "",
-             "| model | ONNX file MB | import s | peak RSS MB | baseline RSS MB |",
-             "|---|---|---|---|---|"]
+             "| model | ONNX file MB | import s | peak RSS MB | baseline RSS MB | copies |",
+             "|---|---|---|---|---|---|"]
     for name, r in results.items():
+        copies = (r["peak_rss_mb"] - r["baseline_rss_mb"]) / r["file_mb"]
         lines.append(f"| {name} (full size) | {r['file_mb']:.0f} | {r['seconds']:.2f} | "
-                     f"{r['peak_rss_mb']:.0f} | {r['baseline_rss_mb']:.0f} |")
+                     f"{r['peak_rss_mb']:.0f} | {r['baseline_rss_mb']:.0f} | {copies:.1f} |")
     return "\n".join(lines) + "\n"
 
 

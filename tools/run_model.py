@@ -2,6 +2,8 @@
 
 Without --inputs, inputs are random (seeded). `--check` runs onnxruntime on the same inputs
 and fails (exit 1) when any output differs by more than --rtol (max relative error).
+`--target aarch64` cross-compiles and runs the model under qemu-aarch64 (runtime/qemu.py);
+its times are emulated, and --repeat defaults to 1 there.
 """
 
 from __future__ import annotations
@@ -44,14 +46,15 @@ def _timed(fn: object, arrays: list[np.ndarray], repeat: int) -> tuple[list, flo
 def _main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="dnnf-run", description=__doc__)
     parser.add_argument("model")
-    parser.add_argument("--target", default="host", choices=["host"])
+    parser.add_argument("--target", default="host", choices=["host", "aarch64"])
     parser.add_argument("--inputs", nargs="*", default=[], help=".npy files in input order")
     parser.add_argument("--input-shape", action="append", metavar="NAME=DxD...")
     parser.add_argument("--fuse", dest="fuse", action="store_true", default=False)
     parser.add_argument("--no-fuse", dest="fuse", action="store_false")
     parser.add_argument("--check", action="store_true", help="compare with onnxruntime")
     parser.add_argument("--rtol", type=float, default=1e-4)
-    parser.add_argument("--repeat", type=int, default=10, help="timed runs")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="timed runs (default 10; 1 for aarch64)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--report", action="store_true",
                         help="print compile statistics and onnxruntime timing (1 thread)")
@@ -62,8 +65,11 @@ def _main(argv: list[str]) -> int:
     print(f"compiled in {time.perf_counter() - start:.2f} s: {cm.stats['ops_after_import']} ops, "
           f"{cm.stats['kernels']} kernels")
     arrays = [np.load(p) for p in args.inputs] or random_inputs(cm.inputs, args.seed)
+    if args.repeat is None:
+        args.repeat = 1 if args.target == "aarch64" else 10
     outs, seconds = _timed(cm, arrays, args.repeat)
-    print(f"dnnf: {seconds * 1e3:.3f} ms per run")
+    where = " (aarch64 under qemu)" if args.target == "aarch64" else ""
+    print(f"dnnf: {seconds * 1e3:.3f} ms per run{where}")
     for spec, out in zip(cm.outputs, outs, strict=True):
         print(f"  {spec.name}: shape {list(out.shape)} {out.dtype}")
     feeds = {s.name: a for s, a in zip(cm.inputs, arrays, strict=True)}

@@ -59,6 +59,10 @@ class ConstantPool:
             attr = dense_attr(data, ttype)
         else:
             key = resource_name(name, self._names)
+            # get_from_buffer does not copy: the blob references `data`'s buffer (holding a
+            # Py_buffer on it until the context drops the blob), and `weights` keeps the array
+            # for the runtime. Contiguous arrays, including the loader's read-only views of
+            # the model's raw bytes, pass through ascontiguousarray above uncopied.
             self.weights[key] = data
             attr = ir.DenseResourceElementsAttr.get_from_buffer(memoryview(data), key, ttype)  # type: ignore[arg-type]
         with ir.InsertionPoint.at_block_begin(self._block), ir.Location.name(name):

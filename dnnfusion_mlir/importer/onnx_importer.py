@@ -60,9 +60,15 @@ def import_onnx(
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     context: ir.Context | None = None,
 ) -> ImportedModel:
-    """Import an ONNX model (path, bytes or ModelProto) into a new `dnnf` module."""
-    loaded = load_model(model, input_shapes)
+    """Import an ONNX model (path, bytes or ModelProto) into a new `dnnf` module.
+
+    The context is made before the model is loaded: loading the `dnnf` dialect into a new
+    context releases the previous one (the dialect class keeps its last context's dialect
+    module), and with it the weights a previous import left there, before this model's
+    weights are read.
+    """
     ctx = context or new_context()
+    loaded = load_model(model, input_shapes)
     with ctx, ir.Location.unknown():
         return _build(loaded)
 

@@ -6,6 +6,13 @@ shape inference and constant folding to a fixpoint (`const_fold.simplify`). The 
 `LoadedModel` in which every value the remaining nodes use has a static shape and a known
 element type, and every node has a unique non-empty name (used by errors and MLIR locations).
 
+Memory: weights are held once. Right after parsing, every initializer above WEIGHT_LIMIT
+elements becomes a numpy array that views the tensor's raw bytes (no conversion copy) and is
+removed from the protobuf, which is then rebuilt without it so the parse buffer is freed; the
+checker, inliner, version converter and shape inference only ever see the small remainder
+(with the weights as typed graph inputs). Peak memory is the file plus one copy of the weights
+while parsing, one copy afterwards.
+
 Failures raise `dnnfusion_mlir.errors` exceptions that say what is wrong and, where there is
 one, name the node: `MalformedModelError` (unreadable / invalid model), `UnsupportedOpError`
 (foreign operator domain, unconvertible opset), `DynamicShapeError` (a dimension with no static
@@ -14,6 +21,7 @@ value), `DTypeError` (strings, sequences and other non-numeric values).
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -40,6 +48,9 @@ TARGET_OPSET = 17
 _DEFAULT_DOMAINS = ("", "ai.onnx")
 _CHECKER_NODE_RE = re.compile(r"Name:\s*(\S*)\s+OpType:\s*(\S+)")
 
+WEIGHT_LIMIT = const_fold.SKELETON_LIMIT
+"""Initializers with more elements than this are taken out of the protobuf as numpy arrays."""
+
 _Message = TypeVar("_Message", onnx.NodeProto, onnx.ValueInfoProto)
 
 ModelSource = str | os.PathLike[str] | bytes | onnx.ModelProto
@@ -53,6 +64,10 @@ class LoadedModel:
     inputs, outputs of the remaining nodes, and constants (initializers, Constant nodes and
     folded results) that a remaining node or a graph output uses. Graph outputs that folded
     to constants stay graph outputs (and are in `constants`).
+
+    `model` holds the constants of up to WEIGHT_LIMIT elements as initializers; larger ones
+    (the weights) are only in `constants`, so they are never copied into the protobuf.
+    Arrays in `constants` may be read-only views of the loaded file's bytes.
     """
 
     model: onnx.ModelProto
@@ -70,11 +85,12 @@ def load_model(
     `input_shapes` gives the shape of graph inputs with dynamic dimensions (and may override
     any input's declared shape).
     """
-    proto, path = _read(model)
+    proto, path, weights = _read(model)
     proto = _prepare(proto, path)
     proto = _normalise_opset(proto)
     name_nodes(proto.graph)
-    state = _initial_state(proto, dict(input_shapes or {}))
+    state = _initial_state(proto, dict(input_shapes or {}), weights)
+    del weights
     const_fold.simplify(state)
     dtypes = _validate(state)
     shapes = {name: shape for name, shape in state.shapes.items() if name in dtypes}
@@ -90,13 +106,18 @@ def load_model(
 # --------------------------------------------------------------------------- reading
 
 
-def _read(model: ModelSource) -> tuple[onnx.ModelProto, str | None]:
-    """Parse the model; returns it with its file path (None when given bytes / a proto)."""
+def _read(
+    model: ModelSource,
+) -> tuple[onnx.ModelProto, str | None, dict[str, np.ndarray]]:
+    """Parse the model; returns a protobuf owned by the loader with the weights taken out
+    (see `_split_weights`), its file path (None when given bytes / a proto) and the weights.
+
+    A caller's ModelProto is not modified and not copied as a whole: only its small part is.
+    """
     if isinstance(model, onnx.ModelProto):
-        proto, path, label = onnx.ModelProto(), None, "<ModelProto>"
-        proto.CopyFrom(model)
+        proto, path, label = model, None, "<ModelProto>"
     elif isinstance(model, (bytes, bytearray, memoryview)):
-        proto, path, label = _parse_bytes(bytes(model)), None, "<bytes>"
+        proto, path, label = _parse_bytes(model), None, "<bytes>"
     else:
         path = os.fspath(model)
         proto, label = _load_file(path), path
@@ -110,16 +131,78 @@ def _read(model: ModelSource) -> tuple[onnx.ModelProto, str | None]:
                 f"initializer '{tensor.name}' is stored in external data; load the model "
                 "from its file path so the data file can be found"
             )
-    return proto, path
+    small, weights = _split_weights(proto)
+    return small, path, weights
 
 
-def _parse_bytes(data: bytes) -> onnx.ModelProto:
+def _is_weight(tensor: onnx.TensorProto) -> bool:
+    """A numeric initializer of more than WEIGHT_LIMIT elements."""
+    return (
+        tensor.data_type not in (onnx.TensorProto.STRING, onnx.TensorProto.UNDEFINED)
+        and not tensor.HasField("segment")
+        and math.prod(tensor.dims) > WEIGHT_LIMIT
+    )
+
+
+def _weight_array(tensor: onnx.TensorProto) -> np.ndarray:
+    """`tensor` as numpy; raw data is viewed, not converted (a read-only array)."""
     try:
-        return onnx.load_model_from_string(data)
+        return numpy_helper.to_array(tensor)
+    except (ValueError, TypeError) as exc:
+        raise errors.MalformedModelError(
+            f"initializer '{tensor.name}' is malformed (its data does not match its type and "
+            f"dims {list(tensor.dims)}): {exc}", node=tensor.name,
+        ) from exc
+
+
+def _split_weights(model: onnx.ModelProto) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
+    """Take the large initializers out of `model` as numpy arrays.
+
+    Returns a new protobuf (sharing no memory with `model`, which is left unchanged) without
+    them, in which each becomes a typed graph input unless it already is one (models of IR
+    version < 4 list initializers as inputs), so the checker and the version converter see a
+    well-formed graph; `_initial_state` treats inputs that are constants as constants.
+    """
+    weights = {t.name: _weight_array(t) for t in model.graph.initializer if _is_weight(t)}
+    graph = onnx.GraphProto()
+    _copy_fields(model.graph, graph, skip="initializer")
+    graph.initializer.extend(t for t in model.graph.initializer if t.name not in weights)
+    listed = {info.name for info in graph.input}
+    graph.input.extend(
+        helper.make_tensor_value_info(name, const_fold.elem_type_of(array), array.shape)
+        for name, array in weights.items()
+        if name not in listed
+    )
+    small = onnx.ModelProto()
+    _copy_fields(model, small, skip="graph")
+    small.graph.CopyFrom(graph)
+    # A round trip through bytes gives the copy its own (small) arena, so nothing of the
+    # original parse buffer is kept alive by it.
+    return onnx.ModelProto.FromString(small.SerializeToString()), weights
+
+
+def _copy_fields(source: Any, target: Any, skip: str) -> None:
+    """Copy every set field of protobuf message `source` except `skip` into `target`."""
+    for descriptor, value in source.ListFields():
+        if descriptor.name == skip:
+            continue
+        if descriptor.is_repeated:
+            getattr(target, descriptor.name).extend(value)
+        elif descriptor.message_type is not None:
+            getattr(target, descriptor.name).CopyFrom(value)
+        else:
+            setattr(target, descriptor.name, value)
+
+
+def _parse_bytes(data: bytes | bytearray | memoryview) -> onnx.ModelProto:
+    proto = onnx.ModelProto()
+    try:
+        proto.ParseFromString(data)  # any bytes-like object, without copying it to bytes first
     except (DecodeError, ValueError, RuntimeError) as exc:
         raise errors.MalformedModelError(
             f"cannot parse the model bytes: truncated or not an ONNX protobuf ({exc})"
         ) from exc
+    return proto
 
 
 def _load_file(path: str) -> onnx.ModelProto:
@@ -285,9 +368,13 @@ def _restore_old_resize_semantics(graph: onnx.GraphProto, old: dict[str, str]) -
 # --------------------------------------------------------------------------- inputs
 
 
-def _initial_state(proto: onnx.ModelProto, input_shapes: dict[str, Sequence[int]]) -> GraphState:
+def _initial_state(
+    proto: onnx.ModelProto,
+    input_shapes: dict[str, Sequence[int]],
+    weights: dict[str, np.ndarray],
+) -> GraphState:
     graph = proto.graph
-    consts = _initializers(graph)
+    consts = {**weights, **_initializers(graph)}
     real_inputs = [info for info in graph.input if info.name not in consts]
     for name in input_shapes:
         if not any(info.name == name for info in real_inputs):
@@ -445,8 +532,8 @@ def _np_dtype(elem_type: int) -> np.dtype | None:
 def _build_model(proto: onnx.ModelProto, state: GraphState) -> onnx.ModelProto:
     """Rewrite `proto` (owned by the loader) into the simplified model, in place.
 
-    Initializers that survive are kept as they are (no copy of big weights); folded
-    constants are appended.
+    Initializers that survive are kept as they are; folded constants of up to WEIGHT_LIMIT
+    elements are appended (larger ones stay only in `state.consts`: no copy of big weights).
     """
     graph = proto.graph
     for index in reversed(range(len(graph.initializer))):
@@ -456,7 +543,7 @@ def _build_model(proto: onnx.ModelProto, state: GraphState) -> onnx.ModelProto:
     graph.initializer.extend(
         numpy_helper.from_array(array, name)
         for name, array in state.consts.items()
-        if name not in kept
+        if name not in kept and array.size <= WEIGHT_LIMIT
     )
     graph.ClearField("sparse_initializer")  # densified into `initializer` above
     _replace(graph.node, state.nodes)

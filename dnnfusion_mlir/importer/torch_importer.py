@@ -24,7 +24,12 @@ import numpy as np
 
 from dnnfusion_mlir import errors
 from dnnfusion_mlir._mlir import func, ir, torch_fx, torch_fx_importer
-from dnnfusion_mlir.importer import torch_ops, torch_ops_nn, torch_ops_shape  # noqa: F401
+from dnnfusion_mlir.importer import (  # noqa: F401  (registers the aten converters)
+    torch_ops,
+    torch_ops_extra,
+    torch_ops_nn,
+    torch_ops_shape,
+)
 from dnnfusion_mlir.importer.constants import ConstantPool, resource_name
 from dnnfusion_mlir.importer.onnx_importer import ImportedModel, TensorSpec, new_context
 from dnnfusion_mlir.importer.torch_node import ATEN_CONVERTERS, AtenContext, parse_vtensor
@@ -123,15 +128,27 @@ def _export(torch: Any, module: Any, inputs: tuple) -> tuple[ir.Module, dict, li
     names = {id(t): name for name, t in tensors.items()}
     importer = fx.FxImporter(context=mlir_ctx, hooks=_literal_hooks(torch, literals, names))
     legal = sorted(n for n in ATEN_CONVERTERS if n.startswith("aten."))
+    diagnostics: list[str] = []  # torch-mlir reports the op it rejects as a diagnostic
+    handler = mlir_ctx.attach_diagnostic_handler(lambda d: not diagnostics.append(str(d)))
     try:
         torch_module = fx.export_and_import(prog, output_type="torch", fx_importer=importer,
                                             decomposition_table={}, backend_legal_ops=legal)
     except Exception as exc:  # TorchMlirCompilerError: name the op it could not legalise
-        match = re.search(r"name = \"torch\.([\w.]+)\"", str(exc))
-        raise errors.UnsupportedOpError(
-            "torch-mlir could not convert this op to the torch dialect",
-            op_type=match.group(1) if match else "?") from exc
+        raise _rejected_op(exc, diagnostics) from exc
+    finally:
+        handler.detach()
     return torch_module, literals, [str(n) for n in prog.graph_signature.user_inputs]
+
+
+def _rejected_op(exc: Exception, diagnostics: list[str]) -> errors.CompileError:
+    """An UnsupportedOpError naming the op torch-mlir failed on (from its diagnostics)."""
+    text = "\n".join([str(exc), *diagnostics])
+    match = (re.search(r"name = \"torch\.([\w.]+)\"", text)
+             or re.search(r"operation 'torch\.([\w.]+)'", text))
+    detail = next((d.splitlines()[0] for d in diagnostics if d.strip()), "")
+    return errors.UnsupportedOpError(
+        "torch-mlir could not convert this op to the torch dialect"
+        + (f" ({detail[:200]})" if detail else ""), op_type=match.group(1) if match else "?")
 
 
 def describe_location(loc: ir.Location) -> str:

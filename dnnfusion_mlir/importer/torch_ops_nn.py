@@ -54,8 +54,10 @@ def convert_conv(ctx: AtenContext) -> list[Any]:
     if not 1 <= rank <= 3:
         raise ctx.unsupported(f"{rank} spatial dimensions (supported: 1 to 3)")
     full = ctx.name in ("aten.convolution", "aten._convolution")
-    if full and ctx.arg(6):
-        raise ctx.unsupported("transposed convolution")
+    if full and ctx.arg(6):  # transposed=True
+        from dnnfusion_mlir.importer.torch_ops_extra import convert_conv_transpose
+
+        return convert_conv_transpose(ctx)
     kernel = list(ctx.shape(1)[2:])
     strides = _spatial(ctx, 3, rank, 1)
     dilations = _spatial(ctx, 5, rank, 1)

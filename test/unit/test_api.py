@@ -92,3 +92,18 @@ def test_rewrite_stats_reported() -> None:
     off = dnnf.compile(model, rewrite=False)
     assert off.stats["rewrites"] == {}
     np.testing.assert_allclose(cm(x)[0], off(x)[0])
+
+
+def test_inputs_and_weights_are_never_written() -> None:
+    """Entry arguments are bufferized read-only (bufferization.writable = false)."""
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "examples" / "tiny_resnet.onnx"
+    cm = dnnf.compile(str(path))
+    assert "bufferization.writable = false" in cm.mlir("linalg")
+    x = np.random.default_rng(5).standard_normal((1, 3, 64, 64)).astype(np.float32)
+    x_before, w_before = x.copy(), [w.copy() for w in cm.weights]
+    cm(x)
+    np.testing.assert_array_equal(x, x_before)
+    for w, before in zip(cm.weights, w_before, strict=True):
+        np.testing.assert_array_equal(w, before)

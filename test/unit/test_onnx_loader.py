@@ -337,3 +337,40 @@ def test_caller_model_is_not_modified() -> None:
     before = model.SerializeToString()
     load_model(model, input_shapes={"x": [1, 3, 4]})
     assert model.SerializeToString() == before
+
+
+def _weight_model(ir_version: int = 8) -> tuple[onnx.ModelProto, np.ndarray]:
+    """x[8, 1024] @ w[1024, 1024] + y: one weight above WEIGHT_LIMIT."""
+    weight = np.random.default_rng(0).standard_normal((1024, 1024)).astype(np.float32)
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["y"])]
+    inputs = [vi("x", [8, 1024])] + ([vi("w", [1024, 1024])] if ir_version < 4 else [])
+    model = make(nodes, inputs, [vi("y", None)], [const("w", weight)], ir_version=ir_version)
+    return model, weight
+
+
+@pytest.mark.parametrize("ir_version", [3, 8])
+def test_weights_leave_the_protobuf(ir_version: int) -> None:
+    model, weight = _weight_model(ir_version)
+    before = model.SerializeToString()
+    loaded = load_model(model)
+    assert model.SerializeToString() == before
+    np.testing.assert_array_equal(loaded.constants["w"], weight)
+    assert [t.name for t in loaded.model.graph.initializer] == []
+    assert [i.name for i in loaded.model.graph.input] == ["x"]
+    assert loaded.shapes["y"] == (8, 1024)
+
+
+def test_weights_from_bytes_view_the_raw_data() -> None:
+    model, weight = _weight_model()
+    loaded = load_model(model.SerializeToString())
+    array = loaded.constants["w"]
+    np.testing.assert_array_equal(array, weight)
+    assert not array.flags.writeable  # a view of the tensor's bytes, not a converted copy
+
+
+def test_malformed_weight_is_reported() -> None:
+    model, _ = _weight_model()
+    tensor = model.graph.initializer[0]
+    tensor.raw_data = tensor.raw_data[:-4]
+    with pytest.raises(errors.MalformedModelError, match="'w'"):
+        load_model(model)
