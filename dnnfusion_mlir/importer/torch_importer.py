@@ -129,7 +129,12 @@ def _export(torch: Any, module: Any, inputs: tuple) -> tuple[ir.Module, dict, li
     importer = fx.FxImporter(context=mlir_ctx, hooks=_literal_hooks(torch, literals, names))
     legal = sorted(n for n in ATEN_CONVERTERS if n.startswith("aten."))
     diagnostics: list[str] = []  # torch-mlir reports the op it rejects as a diagnostic
-    handler = mlir_ctx.attach_diagnostic_handler(lambda d: not diagnostics.append(str(d)))
+
+    def collect(diagnostic: Any) -> bool:
+        diagnostics.append(str(diagnostic))
+        return True  # handled: shown in the error, not printed
+
+    handler = mlir_ctx.attach_diagnostic_handler(collect)
     try:
         torch_module = fx.export_and_import(prog, output_type="torch", fx_importer=importer,
                                             decomposition_table={}, backend_legal_ops=legal)
