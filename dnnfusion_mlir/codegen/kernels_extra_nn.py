@@ -133,7 +133,11 @@ def conv_transpose(k: KernelOp) -> str:
     lines += more
     more, merged = collapse(k, acc, 1, 2)
     lines += more
-    more, result = _bias_slice(k, merged, begins)
+    # Negative begin pads (an output_shape larger than the full result) read zeros before it.
+    front = [max(0, -b) for b in begins]
+    more, merged = pad(k, merged, [0, 0, *front], [0] * (rank + 2), 0.0)
+    lines += more
+    more, result = _bias_slice(k, merged, [b + f for b, f in zip(begins, front, strict=True)])
     return "\n".join([*lines, *more, ret([result], [k.out])])
 
 

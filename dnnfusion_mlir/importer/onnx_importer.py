@@ -137,9 +137,9 @@ def _convert_node(
 
 
 def _reject_empty(node: onnx.NodeProto, loaded: LoadedModel) -> None:
-    """Zero-size run-time tensors (a 0 in the shape) are not compiled: the schedule cannot
-    tile them (constants such as empty `axes` are fine: converters read them as values)."""
-    for name in [*node.input, *node.output]:
+    """Zero-size run-time inputs (a 0 in the shape) are not compiled: the schedule crashes
+    on kernels reading them. Empty constants (`axes`) and empty results (a Slice) are fine."""
+    for name in node.input:
         shape = loaded.shapes.get(name) if name and name not in loaded.constants else None
         if shape is not None and 0 in shape:
             raise errors.UnsupportedOpError(

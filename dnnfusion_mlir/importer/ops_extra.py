@@ -119,9 +119,12 @@ def _conv_transpose_begins(ctx: NodeContext, full: list[int], out: tuple[int, ..
     """Begin pads: from `pads`, or split as auto_pad / output_shape prescribe."""
     auto = ctx.attr("auto_pad", "NOTSET")
     if ctx.attr("output_shape") is not None or auto in ("SAME_UPPER", "SAME_LOWER"):
-        totals = [f - o for f, o in zip(full, out, strict=True)]
-        upper = auto != "SAME_LOWER"
-        # ONNX: SAME_UPPER puts the extra pad at the end, so the begin gets the smaller half.
+        # ONNX: total = stride*(in-1) + output_padding + ((k-1)*d+1) - output_shape.
+        extra = [int(v) for v in ctx.attr("output_padding", [0] * rank)]
+        totals = [f + e - o for f, e, o in zip(full, extra, out, strict=True)]
+        # As ONNX's reference: SAME_UPPER begins with the smaller half (floor), NOTSET (with
+        # output_shape) and SAME_LOWER with the larger one.
+        upper = auto == "SAME_UPPER"
         return [t // 2 if upper else t - t // 2 for t in totals]
     if auto == "VALID":
         return [0] * rank

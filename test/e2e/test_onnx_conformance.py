@@ -31,6 +31,15 @@ _ALIGN_DOWN = ("linear align_corners downsampling by a non-integer scale differs
 _OPSET1 = ("opset 1 models are not supported (opsets 7 and newer are)")
 KNOWN_FAILURES: dict[str, str] = {
     **dict.fromkeys([
+        "test_center_crop_pad_crop_expanded",
+        "test_center_crop_pad_pad_expanded",
+        "test_center_crop_pad_crop_and_pad_expanded",
+        "test_center_crop_pad_crop_axes_hwc_expanded",
+        "test_center_crop_pad_crop_negative_axes_hwc_expanded",
+        "test_center_crop_pad_crop_axes_chw_expanded",
+    ], "the expanded CenterCropPad body computes Pad's pads through ops the loader does not "
+       "fold, so the Pad output has no static shape (DynamicShapeError)"),
+    **dict.fromkeys([
         "test_training_dropout",
         "test_training_dropout_default",
         "test_training_dropout_mask",
@@ -57,7 +66,6 @@ KNOWN_FAILURES: dict[str, str] = {
         "test_rotary_embedding_no_position_ids_interleaved_expanded",
         "test_split_zero_size_splits_opset13",
         "test_split_zero_size_splits_opset18",
-        "test_slice_start_out_of_bounds",
         "test_reshape_allowzero_reordered",
         "test_constantofshape_int_shape_zero",
         "test_shape_start_greater_than_end",

@@ -271,14 +271,12 @@ def test_dropout_inference(opset: int) -> None:
     assert_matches_onnxruntime(model, {"x": x})
 
 
-def test_dropout_mask_output_is_unsupported() -> None:
+def test_dropout_mask_output() -> None:
+    """Inference Dropout: the identity and an all-true mask."""
     x = randn(4)
     model = make_model([helper.make_node("Dropout", ["x"], ["y", "mask"], name="drop_mask")],
                        {"x": x}, ["y", "mask"])
-    with pytest.raises(errors.UnsupportedOpError) as info:
-        dnnf.compile(model)
-    assert info.value.node == "drop_mask"
-    assert info.value.op_type == "Dropout"
+    assert_matches_onnxruntime(model, {"x": x})
 
 
 def test_dropout_training_mode_is_unsupported() -> None:
