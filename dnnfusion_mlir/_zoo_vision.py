@@ -27,8 +27,8 @@ def _randomize_bn(model: nn.Module) -> nn.Module:
     for m in model.modules():
         if isinstance(m, nn.BatchNorm2d | nn.BatchNorm3d):
             with torch.no_grad():
-                m.running_mean.uniform_(-0.1, 0.1)
-                m.running_var.uniform_(0.5, 1.5)
+                m.running_mean.uniform_(-0.1, 0.1)  # type: ignore[union-attr]
+                m.running_var.uniform_(0.5, 1.5)  # type: ignore[union-attr]
                 m.weight.uniform_(0.5, 1.5)
                 m.bias.uniform_(-0.1, 0.1)
     return model.eval()

@@ -77,13 +77,20 @@ def model_op_types(model: onnx.ModelProto) -> set[str]:
 
 
 @functools.cache
+def _model(case: TestCase) -> onnx.ModelProto:
+    """The case's model (node cases always have one)."""
+    if case.model is None:
+        raise ValueError(f"case {case.name} has no model")
+    return case.model
+
+
 def case_op_types() -> dict[str, str]:
     """Case name -> the ONNX op type the case tests."""
     by_name = {case.name: case for case in all_cases()}
     result = {}
     for case in all_cases():
         base = by_name.get(_EXPANDED_RE.sub("", case.name), case)
-        nodes = [n.op_type for n in base.model.graph.node if n.op_type != "Constant"]
+        nodes = [n.op_type for n in _model(base).graph.node if n.op_type != "Constant"]
         result[case.name] = nodes[-1] if nodes else "Constant"
     return result
 
@@ -91,7 +98,7 @@ def case_op_types() -> dict[str, str]:
 def unsupported_elem_types(case: TestCase) -> list[str]:
     """Names of the element types of the case's graph inputs/outputs that we do not compile."""
     bad = set()
-    for info in [*case.model.graph.input, *case.model.graph.output]:
+    for info in [*_model(case).graph.input, *_model(case).graph.output]:
         kind = info.type.WhichOneof("value")
         elem = info.type.tensor_type.elem_type if kind == "tensor_type" else None
         if elem not in SUPPORTED_ELEM_TYPES:
@@ -102,17 +109,17 @@ def unsupported_elem_types(case: TestCase) -> list[str]:
 def candidate_cases() -> list[TestCase]:
     """Cases whose model uses only op types we support (whatever their element types)."""
     known = known_op_types()
-    return [c for c in all_cases() if c.kind == "node" and model_op_types(c.model) <= known]
+    return [c for c in all_cases() if c.kind == "node" and model_op_types(_model(c)) <= known]
 
 
 def constant_inputs(case: TestCase, inputs: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
     """The case's graph inputs that only feed PARAMETER_INPUTS positions, with their values."""
     uses: dict[str, list[bool]] = {}
-    for node in case.model.graph.node:
+    for node in _model(case).graph.node:
         params = PARAMETER_INPUTS.get(node.op_type, ())
         for index, name in enumerate(node.input):
             uses.setdefault(name, []).append(index in params)
-    names = [i.name for i in case.model.graph.input]
+    names = [i.name for i in _model(case).graph.input]
     return {name: np.asarray(value) for name, value in zip(names, inputs, strict=False)
             if uses.get(name) and all(uses[name])}
 
@@ -130,9 +137,9 @@ def run_case(case: TestCase) -> Outcome:
     if reason:
         return Outcome(case.name, op_type, "skip", reason)
     try:
-        for inputs, expected in case.data_sets:
+        for inputs, expected in case.data_sets or ():
             constants = constant_inputs(case, inputs)
-            rep = DnnfBackend.prepare(case.model, "CPU", constant_inputs=constants)
+            rep = DnnfBackend.prepare(_model(case), "CPU", constant_inputs=constants)
             outputs = rep.run(list(inputs))
             mismatch = compare(outputs, expected, case.rtol or DEFAULT_RTOL,
                                case.atol or DEFAULT_ATOL)

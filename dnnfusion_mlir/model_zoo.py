@@ -101,7 +101,8 @@ def export(name: str, full: bool = False, path: str | None = None) -> onnx.Model
     module, args = build(name, full)
     buffer = io.BytesIO()
     with torch.no_grad():
-        torch.onnx.export(module, args, buffer, dynamo=False, opset_version=OPSET,
+        torch.onnx.export(module, args, buffer,  # type: ignore[arg-type]
+                          dynamo=False, opset_version=OPSET,
                           input_names=["input"], output_names=["output"])
     model = onnx.load_from_string(buffer.getvalue())
     if path is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dnnfusion_mlir.codegen.kernel import KernelOp, TType, kernel
 from dnnfusion_mlir.codegen.linalg_text import (
+    BodyFn,
     Operand,
     affine_map,
     elementwise,
@@ -177,7 +178,7 @@ def lrn(k: KernelOp) -> str:
     return "\n".join([*lines, *more, ret([result], [k.out])])
 
 
-def _lrn_scale(k: KernelOp) -> object:
+def _lrn_scale(k: KernelOp) -> BodyFn:
     """Region x / (bias + alpha/size * s) ** beta."""
     coeff = float_literal(k.attrs["alpha"] / k.attrs["size"])
     bias, beta = float_literal(k.attrs["bias"]), float_literal(k.attrs["beta"])

@@ -72,8 +72,9 @@ def convert_pow(ctx: NodeContext) -> list[ir.Value]:
     ctx.require_dtypes(F32, inputs=(0,))
     ctx.require_dtypes(NUMERIC, inputs=(1,))
     exponent = ctx.input(1)
-    if ctx.in_dtype(1) != np.float32 and ctx.const(1) is not None:
-        exponent = ctx.constant(ctx.node.input[1] + "__f32", ctx.const(1).astype(np.float32))
+    const_exponent = ctx.const(1)
+    if ctx.in_dtype(1) != np.float32 and const_exponent is not None:
+        exponent = ctx.constant(ctx.node.input[1] + "__f32", const_exponent.astype(np.float32))
     elif ctx.in_dtype(1) != np.float32:
         f32 = tensor_type(ctx.in_shape(1), np.dtype(np.float32))
         exponent = ctx.build(dnnf.CastOp, exponent, f32).out
