@@ -2,8 +2,10 @@
 
     python -m dnnfusion_mlir.tools.model_report [-o docs/model-families.md] [family ...]
 
-Per family: ONNX nodes, `dnnf` ops after import, kernels (`cm.stats`), compile and run
-times, max relative error vs onnxruntime. Needs torch (the families are PyTorch modules).
+Per family: ONNX nodes, `dnnf` ops after import and after rewriting, estimated FLOPs before
+and after rewriting, kernels (`cm.stats`), compile and run times, max relative error vs
+onnxruntime, and how often each rewrite rule fired. Needs torch (the families are PyTorch
+modules).
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ class FamilyResult:
     name: str
     onnx_nodes: int
     ops_after_import: int
+    ops_after_rewrite: int
+    flops_before: int
+    flops_after: int
+    rewrites: dict[str, int]
     kernels: int
     compile_s: float
     run_s: float
@@ -47,7 +53,9 @@ def evaluate(name: str) -> FamilyResult:
         raise AssertionError(f"{name}: {len(ours)} outputs, onnxruntime has {len(expected)}")
     err = max(max_rel_error(a, e) for a, e in zip(ours, expected, strict=True))
     stats = compiled.stats
-    return FamilyResult(name, stats["onnx_nodes"], stats["ops_after_import"], stats["kernels"],
+    return FamilyResult(name, stats["onnx_nodes"], stats["ops_after_import"],
+                        stats["ops_after_rewrite"], stats["flops_before_rewrite"],
+                        stats["flops_after_rewrite"], stats["rewrites"], stats["kernels"],
                         mid - start, end - mid, err, model_zoo.op_histogram(model))
 
 
@@ -58,19 +66,33 @@ def render(results: list[FamilyResult]) -> str:
              "`fuse=False`); the same numbers print from",
              "`pytest test/e2e/test_model_families.py -s`. Models are the CI sizes of "
              "`dnnfusion_mlir/model_zoo.py`, batch 1, random weights (seed 0).", "",
-             "| family | CI size | ONNX nodes | ops after import | kernels | compile s | run s "
-             "| max rel. error |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| family | CI size | ONNX nodes | ops after import | ops after rewrite "
+             "| MFLOP before / after rewrite | kernels | compile s | run s | max rel. error |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         note = model_zoo.FAMILIES[r.name].note
         lines.append(f"| {r.name} | {note} | {r.onnx_nodes} | {r.ops_after_import} | "
-                     f"{r.kernels} | {r.compile_s:.1f} | {r.run_s:.3f} | "
-                     f"{r.max_rel_error:.1e} |")
+                     f"{r.ops_after_rewrite} | {r.flops_before / 1e6:.1f} / "
+                     f"{r.flops_after / 1e6:.1f} | {r.kernels} | {r.compile_s:.1f} | "
+                     f"{r.run_s:.3f} | {r.max_rel_error:.1e} |")
+    lines += render_rewrites(results)
     lines += ["", "## ONNX op types per family", ""]
     for r in results:
         mix = ", ".join(f"{op} {n}" for op, n in r.onnx_ops.items())
         lines.append(f"- **{r.name}**: {mix}")
     return "\n".join(lines) + "\n"
+
+
+def render_rewrites(results: list[FamilyResult]) -> list[str]:
+    """Table: how often each rewrite rule fired on each family (blank = never)."""
+    rules = sorted({rule for r in results for rule in r.rewrites})
+    lines = ["", "## Rewrite rules fired per family", "",
+             "| rule | " + " | ".join(r.name for r in results) + " |",
+             "|---|" + "---|" * len(results)]
+    for rule in rules:
+        counts = [str(r.rewrites.get(rule, "")) for r in results]
+        lines.append(f"| {rule} | " + " | ".join(counts) + " |")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
