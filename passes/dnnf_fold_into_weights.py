@@ -1,14 +1,15 @@
 """Fold per-channel affine maps (inference BatchNorm, constant Mul/Add) into weights and bias.
 
-Matches: `dnnf.batch_norm` whose input is a single-use `dnnf.conv`, `dnnf.gemm` or 2-D
-`dnnf.matmul` with constant weights (and bias) and constant [C] BN parameters; `dnnf.mul`,
+Matches: `dnnf.batch_norm` whose input is a single-use `dnnf.conv`, `dnnf.conv_transpose`,
+`dnnf.gemm` or 2-D `dnnf.matmul` with constant weights (and bias) and constant [C] BN parameters; `dnnf.mul`,
 `dnnf.add` or `dnnf.sub` (conv on the left) of a single-use `dnnf.conv` and a constant that
 varies at most along the channel dim (dim 1) and does not broadcast the conv result.
 Rewrites: into the producer with new weights W' = W * s and bias b' = b * s + t (BN:
 s = gamma / sqrt(var + eps), t = beta - mean * s; Mul: s = c, t = 0; Add/Sub: s = 1,
 t = +-c), s laid along W's output-channel axis. W' and b' are emitted as `dnnf` ops over
 the constants; `dnnf-fold-weights` evaluates them at compile time (resources through the
-compiler's weight table). ConvTranspose does not exist in the dialect yet, so is not handled.
+compiler's weight table). ConvTranspose weights are [C_in, C_out/group, k...]: s is laid
+along axis 1 of each group's slice.
 Sound because: each map is per output channel affine and conv/gemm/matmul are linear in
 their weights, so (x*W + b)*s + t = x*(W*s) + (b*s + t) channel by channel; the single-use
 requirement keeps the unscaled result from being needed elsewhere. Reassociation changes
@@ -107,6 +108,34 @@ def rule_bn_into_conv(op: ir.Operation, rewriter: rewrite.PatternRewriter) -> bo
     with rewriter.ip, op.location:
         s, t = _bn_affine(op)
         new = _conv_affine(conv, s, t)
+    rewriter.replace_op(op, [new])
+    return True
+
+
+@rule("dnnf.batch_norm")
+def rule_bn_into_conv_transpose(op: ir.Operation, rewriter: rewrite.PatternRewriter) -> bool:
+    """BN(conv_transpose(x, W, b)) -> conv_transpose(x, W * s', b * s + t).
+
+    W is [C_in, C_out/g, k...]; viewed as [g, C_in/g, C_out/g, k...] it is scaled by s viewed
+    as [g, 1, C_out/g, 1...]. Precondition: result single-use (the BN), W, b and BN
+    parameters constant, f32.
+    """
+    conv = _foldable_producer(op.operands[0], "dnnf.conv_transpose")
+    if conv is None or not _bn_params_ok(op, shape_of(conv.results[0])[1]):
+        return False
+    weight, bias = conv.operands[1], _conv_bias(conv)
+    w_shape = list(shape_of(weight))
+    group = ir.IntegerAttr(conv.attributes["group"]).value
+    c_in, per_group, kernel = w_shape[0], w_shape[1], w_shape[2:]
+    with rewriter.ip, op.location:
+        s, t = _bn_affine(op)
+        grouped = reshape(weight, [group, c_in // group, per_group, *kernel])
+        s_view = reshape(s, [group, 1, per_group] + [1] * len(kernel))
+        weight = reshape(binary(dnnf.MulOp, grouped, s_view), w_shape)
+        a = conv.attributes
+        new = dnnf.ConvTransposeOp(conv.operands[0], weight, a["strides"], a["pads"],
+                                   a["dilations"], a["group"], conv.results[0].type,
+                                   bias=_scaled_bias(bias, s, t)).out
     rewriter.replace_op(op, [new])
     return True
 
@@ -216,6 +245,7 @@ def add_into_conv(op: ir.Operation, rewriter: rewrite.PatternRewriter) -> bool:
 
 RULES = [
     rule_bn_into_conv,
+    rule_bn_into_conv_transpose,
     rule_bn_into_gemm,
     rule_bn_into_matmul,
     Rule("mul_into_conv", "dnnf.mul", mul_into_conv),

@@ -190,3 +190,25 @@ def test_fold_weights_with_table_materialises_folded_resources() -> None:
                                rtol=1e-5, atol=1e-6)
     for op in ("batch_norm", "mul", "sqrt", "div", "reshape"):
         assert f'"dnnf.{op}"' not in text, op
+
+
+@pytest.mark.parametrize("group", [1, 2])
+def test_bn_folds_into_conv_transpose(group: int) -> None:
+    """BatchNorm after ConvTranspose folds into its weights and bias (grouped too)."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((1, 4, 5, 5)).astype(np.float32)
+    w = rng.standard_normal((4, 6 // group, 3, 3)).astype(np.float32)
+    inits = {"w": w, "b": rng.standard_normal(6).astype(np.float32),
+             "g": (rng.random(6) + 0.5).astype(np.float32),
+             "beta": rng.standard_normal(6).astype(np.float32),
+             "mu": rng.standard_normal(6).astype(np.float32),
+             "var": (rng.random(6) + 0.5).astype(np.float32)}
+    model = make_model([
+        helper.make_node("ConvTranspose", ["x", "w", "b"], ["c"], strides=[2, 2], group=group),
+        helper.make_node("BatchNormalization", ["c", "g", "beta", "mu", "var"], ["y"]),
+    ], {"x": x}, ["y"], initializers=inits)
+    cm = dnnf_compile(model)
+    assert cm.stats["rewrites"].get("bn_into_conv_transpose") == 1
+    assert "dnnf.batch_norm" not in cm.mlir("rewritten")
+    expected = run_onnxruntime(model, {"x": x})[0]
+    assert max_rel_error(cm(x)[0], expected) <= 1e-4

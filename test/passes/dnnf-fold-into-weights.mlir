@@ -52,6 +52,37 @@ func.func @bn_into_conv_two_uses(%x: tensor<1x2x4x4xf32>) -> tensor<1x3x4x4xf32>
 
 // -----
 
+// ConvTranspose weights are [C_in, C_out/g, k...]: s is laid along axis 2 of the grouped view.
+// CHECK-LABEL: func.func @bn_into_conv_transpose
+// CHECK: %[[WG:.*]] = "dnnf.reshape"(%{{.*}}) {{.*}} -> tensor<2x1x2x3x3xf32>
+// CHECK: %[[SV:.*]] = "dnnf.reshape"(%{{.*}}) {{.*}} -> tensor<2x1x2x1x1xf32>
+// CHECK: %[[M:.*]] = "dnnf.mul"(%[[WG]], %[[SV]])
+// CHECK: %[[W2:.*]] = "dnnf.reshape"(%[[M]]) {{.*}} -> tensor<2x2x3x3xf32>
+// CHECK: "dnnf.conv_transpose"(%{{.*}}, %[[W2]], %{{.*}}) {{.*}}group = 2 : i64
+// CHECK-NOT: dnnf.batch_norm
+func.func @bn_into_conv_transpose(%x: tensor<1x2x4x4xf32>) -> tensor<1x4x6x6xf32> {
+  %w = "dnnf.constant"() {value = dense_resource<w0> : tensor<2x2x3x3xf32>} : () -> tensor<2x2x3x3xf32>
+  %p = "dnnf.constant"() {value = dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>} : () -> tensor<4xf32>
+  %0 = "dnnf.conv_transpose"(%x, %w) {mapping = "many_to_many", strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 2 : i64, operandSegmentSizes = array<i32: 1, 1, 0>} : (tensor<1x2x4x4xf32>, tensor<2x2x3x3xf32>) -> tensor<1x4x6x6xf32>
+  %1 = "dnnf.batch_norm"(%0, %p, %p, %p, %p) {mapping = "one_to_one", epsilon = 1.0e-5 : f32} : (tensor<1x4x6x6xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x6x6xf32>
+  return %1 : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+// Do not fire: the BN parameters are not constant (they come in as arguments).
+// CHECK-LABEL: func.func @bn_into_conv_transpose_variable_params
+// CHECK: %[[C:.*]] = "dnnf.conv_transpose"
+// CHECK: "dnnf.batch_norm"(%[[C]],
+func.func @bn_into_conv_transpose_variable_params(%x: tensor<1x2x4x4xf32>, %p: tensor<4xf32>) -> tensor<1x4x6x6xf32> {
+  %w = "dnnf.constant"() {value = dense_resource<w0> : tensor<2x2x3x3xf32>} : () -> tensor<2x2x3x3xf32>
+  %0 = "dnnf.conv_transpose"(%x, %w) {mapping = "many_to_many", strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 2 : i64, operandSegmentSizes = array<i32: 1, 1, 0>} : (tensor<1x2x4x4xf32>, tensor<2x2x3x3xf32>) -> tensor<1x4x6x6xf32>
+  %1 = "dnnf.batch_norm"(%0, %p, %p, %p, %p) {mapping = "one_to_one", epsilon = 1.0e-5 : f32} : (tensor<1x4x6x6xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x6x6xf32>
+  return %1 : tensor<1x4x6x6xf32>
+}
+
+// -----
+
 // Gemm with transB: the scale runs along B's rows, C becomes beta * C * s + t and beta = 1.
 // CHECK-LABEL: func.func @bn_into_gemm
 // CHECK-SAME: (%[[A:.*]]: tensor<2x4xf32>)
