@@ -1,9 +1,10 @@
 """Fold per-channel affine maps (inference BatchNorm, constant Mul/Add) into weights and bias.
 
 Matches: `dnnf.batch_norm` whose input is a single-use `dnnf.conv`, `dnnf.conv_transpose`,
-`dnnf.gemm` or 2-D `dnnf.matmul` with constant weights (and bias) and constant [C] BN parameters; `dnnf.mul`,
-`dnnf.add` or `dnnf.sub` (conv on the left) of a single-use `dnnf.conv` and a constant that
-varies at most along the channel dim (dim 1) and does not broadcast the conv result.
+`dnnf.gemm` or 2-D `dnnf.matmul` with constant weights (and bias) and constant [C] BN
+parameters; `dnnf.mul`, `dnnf.add` or `dnnf.sub` (conv on the left) of a single-use
+`dnnf.conv` and a constant that varies at most along the channel dim (dim 1) and does
+not broadcast the conv result.
 Rewrites: into the producer with new weights W' = W * s and bias b' = b * s + t (BN:
 s = gamma / sqrt(var + eps), t = beta - mean * s; Mul: s = c, t = 0; Add/Sub: s = 1,
 t = +-c), s laid along W's output-channel axis. W' and b' are emitted as `dnnf` ops over
