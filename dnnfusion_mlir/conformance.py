@@ -76,7 +76,6 @@ def model_op_types(model: onnx.ModelProto) -> set[str]:
     return {node.op_type for node in model.graph.node}
 
 
-@functools.cache
 def _model(case: TestCase) -> onnx.ModelProto:
     """The case's model (node cases always have one)."""
     if case.model is None:
@@ -84,6 +83,7 @@ def _model(case: TestCase) -> onnx.ModelProto:
     return case.model
 
 
+@functools.cache
 def case_op_types() -> dict[str, str]:
     """Case name -> the ONNX op type the case tests."""
     by_name = {case.name: case for case in all_cases()}
