@@ -125,16 +125,7 @@ def convert_concat(ctx: NodeContext) -> list[ir.Value]:
     ctx.require_dtypes(ANY, inputs=range(ctx.num_inputs))
     axis = norm_axis(ctx, int(ctx.attr("axis", 0)), len(ctx.out_shape()))
     inputs = [ctx.input(i) for i in range(ctx.num_inputs) if ctx.has_input(i)]
-    if len({str(v.type) for v in inputs}) == 1:
-        return [ctx.build(dnnf.ConcatOp, inputs, attrs.i64(axis), ctx.out_type()).out]
-    # IRDL makes a variadic operand homogeneous: mixed types concatenate pairwise.
-    acc = inputs[0]
-    for value in inputs[1:]:
-        shape = list(ir.RankedTensorType(acc.type).shape)
-        shape[axis] += ir.RankedTensorType(value.type).shape[axis]
-        result = ir.RankedTensorType.get(shape, ir.RankedTensorType(acc.type).element_type)
-        acc = ctx.build(dnnf.ConcatPairOp, acc, value, attrs.i64(axis), result).out
-    return [acc]
+    return [attrs.concat(ctx.build, inputs, axis, ctx.out_type())]
 
 
 @converter("Split")

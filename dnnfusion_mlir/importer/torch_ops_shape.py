@@ -89,18 +89,7 @@ def convert_cat(ctx: AtenContext) -> list[Any]:
     parts = [p for p in ctx.arg(0) if not (isinstance(p, np.ndarray) and p.size == 0)]
     axis = ctx.axis(int(ctx.arg(1, 0)), len(ctx.out_shape()))
     inputs = [ctx.as_tensor(p, "cat operand") for p in parts]
-    if len(inputs) == 1:
-        return [inputs[0]]
-    if len({str(v.type) for v in inputs}) == 1:
-        return [ctx.build(dnnf.ConcatOp, inputs, attrs.i64(axis), ctx.out_type()).out]
-    # IRDL makes a variadic operand homogeneous: mixed types concatenate pairwise.
-    acc = inputs[0]
-    for value in inputs[1:]:
-        shape = list(ir.RankedTensorType(acc.type).shape)
-        shape[axis] += ir.RankedTensorType(value.type).shape[axis]
-        acc = ctx.build(dnnf.ConcatPairOp, acc, value, attrs.i64(axis),
-                        ctx.type_like(shape)).out
-    return [acc]
+    return [attrs.concat(ctx.build, inputs, axis, ctx.out_type())]
 
 
 def slice_along(ctx: AtenContext, x: Any, axis: int, start: int, step: int,
