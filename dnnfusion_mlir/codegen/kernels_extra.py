@@ -115,8 +115,6 @@ def gelu(k: KernelOp) -> str:
 def tile(k: KernelOp) -> str:
     """out viewed as [r0, d0, r1, d1, ...] reads in[d0, d1, ...]; then collapsed."""
     src, out = k.in_types[0], k.out
-    if src.elem == "i1":
-        raise NotImplementedError("tile of i1 tensors")
     reps = [o // d for o, d in zip(out.shape, src.shape, strict=True)]
     wide = out.with_shape([v for r, d in zip(reps, src.shape, strict=True) for v in (r, d)])
     loops = 2 * src.rank

@@ -20,6 +20,7 @@ X = np.random.default_rng(3).standard_normal((3, 5, 7)).astype(np.float32)
     (helper.make_node("Expand", ["b", "s"], ["t"]), {"s": np.array([2, 3, 5, 7], np.int64)}),
     (helper.make_node("Concat", ["b", "b"], ["t"], axis=2), {}),
     (helper.make_node("Reshape", ["b", "s"], ["t"]), {"s": np.array([15, 7], np.int64)}),
+    (helper.make_node("Tile", ["b", "s"], ["t"]), {"s": np.array([2, 1, 3], np.int64)}),
 ])
 def test_bool_data_movement(node: object, inits: dict) -> None:
     model = make_model([helper.make_node("Cast", ["x"], ["b"], to=9), node,
