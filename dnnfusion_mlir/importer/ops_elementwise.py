@@ -19,6 +19,7 @@ _UNARY_F32 = {
     "Relu": dnnf.ReluOp, "Sigmoid": dnnf.SigmoidOp, "Tanh": dnnf.TanhOp, "Erf": dnnf.ErfOp,
     "Exp": dnnf.ExpOp, "Log": dnnf.LogOp, "Sqrt": dnnf.SqrtOp,
     "Reciprocal": dnnf.ReciprocalOp, "HardSwish": dnnf.HardSwishOp,
+    "Softplus": dnnf.SoftplusOp, "Sin": dnnf.SinOp, "Cos": dnnf.CosOp,
 }
 _UNARY_NUMERIC = {"Neg": dnnf.NegOp, "Abs": dnnf.AbsOp}
 _BINARY = {"Add": dnnf.AddOp, "Sub": dnnf.SubOp, "Mul": dnnf.MulOp, "Div": dnnf.DivOp}

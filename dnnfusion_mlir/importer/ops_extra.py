@@ -1,6 +1,7 @@
 """Converters for the ops the model families need beyond the foundation: ConvTranspose, LRN,
-Gelu, Softplus, Sin/Cos, Min/Max/Sum/Mean (variadic, as chains of binary ops), comparisons
-and logic (Less, Greater, ..., And, Or, Xor, Not), Tile and ConstantOfShape.
+Gelu, Min/Max/Sum/Mean (variadic, as chains of binary ops), comparisons
+and logic (Less, Greater, ..., And, Or, Xor, Not), Tile and ConstantOfShape. (Softplus,
+Sin and Cos share the float unary converter in ops_elementwise.py.)
 """
 
 from __future__ import annotations
@@ -20,17 +21,10 @@ F32 = (np.float32,)
 NUMERIC = (np.float32, np.int64, np.int32)
 BOOL = (np.bool_,)
 
-_UNARY_F32 = {"Softplus": dnnf.SoftplusOp, "Sin": dnnf.SinOp, "Cos": dnnf.CosOp}
 _COMPARE = {"Less": dnnf.LessOp, "LessOrEqual": dnnf.LessOrEqualOp, "Greater": dnnf.GreaterOp,
             "GreaterOrEqual": dnnf.GreaterOrEqualOp}
 _LOGIC = {"And": dnnf.AndOp, "Or": dnnf.OrOp, "Xor": dnnf.XorOp}
 _VARIADIC = {"Max": dnnf.MaxOp, "Min": dnnf.MinOp, "Sum": dnnf.AddOp, "Mean": dnnf.AddOp}
-
-
-@converter(*_UNARY_F32)
-def convert_unary(ctx: NodeContext) -> list[ir.Value]:
-    ctx.require_dtypes(F32)
-    return [ctx.build(_UNARY_F32[ctx.op_type], ctx.input(0), ctx.out_type()).out]
 
 
 @converter("Gelu")
