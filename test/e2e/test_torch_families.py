@@ -22,6 +22,8 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 F = torch.nn.functional
 
+from torch_case import Fn, rand  # noqa: E402
+
 import dnnfusion_mlir as dnnf  # noqa: E402
 from dnnfusion_mlir import model_zoo  # noqa: E402
 from dnnfusion_mlir.testing import max_rel_error  # noqa: E402
@@ -76,23 +78,6 @@ def test_family_matches_torch(name: str) -> None:
 
 
 # ---------------------------------------------------------------- the aten ops, one by one
-class Fn(nn.Module):
-    """A module whose forward is `fn` (and whose parameters are `params`)."""
-
-    def __init__(self, fn: Callable, **params: nn.Module) -> None:
-        super().__init__()
-        self.fn = fn
-        self.sub = nn.ModuleDict(params)
-
-    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
-        return self.fn(self.sub, *xs)
-
-
-def rand(*shape: int) -> torch.Tensor:
-    """A seeded standard-normal tensor of `shape`."""
-    return torch.randn(*shape, generator=torch.Generator().manual_seed(sum(shape)))
-
-
 OPS: dict[str, tuple[Callable, dict, tuple[int, ...]]] = {
     "conv_transpose2d": (lambda m, x: m["a"](x) + m["b"](x)[..., :10, :10].sum(1, True),
                          {"a": nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1,

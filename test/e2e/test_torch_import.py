@@ -12,21 +12,11 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 F = torch.nn.functional
 
+from torch_case import Fn, rand  # noqa: E402
+
 import dnnfusion_mlir as dnnf  # noqa: E402
 
 RTOL = 1e-4
-
-
-class Fn(nn.Module):
-    """A module whose forward is `fn` (and whose parameters are `params`)."""
-
-    def __init__(self, fn: Callable, **params: nn.Module) -> None:
-        super().__init__()
-        self.fn = fn
-        self.sub = nn.ModuleDict(params)
-
-    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
-        return self.fn(self.sub, *xs)
 
 
 def check(module: nn.Module, *inputs: torch.Tensor, fuse: bool = False) -> dnnf.CompiledModel:
@@ -46,10 +36,6 @@ def check(module: nn.Module, *inputs: torch.Tensor, fuse: bool = False) -> dnnf.
         err = float(np.abs(g.astype(np.float64) - e).max()) if e.size else 0.0
         assert err <= RTOL * scale, f"max error {err} (scale {scale})"
     return cm
-
-
-def rand(*shape: int) -> torch.Tensor:
-    return torch.randn(*shape, generator=torch.Generator().manual_seed(sum(shape)))
 
 
 ELEMENTWISE = {
