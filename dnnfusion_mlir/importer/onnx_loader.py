@@ -315,9 +315,7 @@ def _normalise_opset(proto: onnx.ModelProto) -> onnx.ModelProto:
     """Keep opsets 13..21; convert 7..12 and newer ones to TARGET_OPSET."""
     version = default_opset(proto)
     if version < MIN_OPSET:
-        raise errors.UnsupportedOpError(
-            f"opset {version} is too old (supported: {MIN_OPSET} and newer)"
-        )
+        version = _lift_old_opset(proto, version)
     if version in NATIVE_OPSETS:
         return proto
     old_resizes = _old_resize_outputs(proto.graph) if version < 11 else {}
@@ -332,6 +330,33 @@ def _normalise_opset(proto: onnx.ModelProto) -> onnx.ModelProto:
     converted.ir_version = max(converted.ir_version, min_ir)
     _restore_old_resize_semantics(converted.graph, old_resizes)
     return converted
+
+
+def _lift_old_opset(proto: onnx.ModelProto, version: int) -> int:
+    """Declare an opset < MIN_OPSET model as MIN_OPSET when no op it uses changed in between.
+
+    An op whose schema at `version` is the one in force at MIN_OPSET (same `since_version`)
+    means the same in both, so relabelling the import is exact; any other op is rejected.
+    """
+    changed = []
+    for node in proto.graph.node:
+        try:
+            same = (onnx.defs.get_schema(node.op_type, version).since_version
+                    == onnx.defs.get_schema(node.op_type, MIN_OPSET).since_version)
+        except onnx.defs.SchemaError:
+            same = False
+        if not same:
+            changed.append(node)
+    if changed:
+        raise errors.UnsupportedOpError(
+            f"opset {version} is too old (supported: {MIN_OPSET} and newer; older models "
+            f"only when their ops did not change by opset {MIN_OPSET})",
+            node=changed[0].name, op_type=changed[0].op_type,
+        )
+    for opset in proto.opset_import:
+        if opset.domain in _DEFAULT_DOMAINS:
+            opset.version = MIN_OPSET
+    return MIN_OPSET
 
 
 def _old_resize_outputs(graph: onnx.GraphProto) -> dict[str, str]:

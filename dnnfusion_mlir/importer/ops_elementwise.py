@@ -45,20 +45,48 @@ def convert_identity(ctx: NodeContext) -> list[ir.Value]:
 
 @converter("Dropout")
 def convert_dropout(ctx: NodeContext) -> list[ir.Value]:
-    """Inference Dropout (or training with ratio 0): the identity, and an all-true mask."""
+    """Inference Dropout (or training with ratio 0): the identity, and an all-true mask.
+
+    Training mode with a `seed` attribute is deterministic: the mask is drawn at compile time
+    with the numpy generator ONNX's reference uses, and the output is x * (mask / (1 - ratio)).
+    """
     ctx.require_dtypes(F32)
     training = ctx.const(2)
     ratio = ctx.const(1)
     if ctx.has_input(2) and training is None:
         raise ctx.unsupported("training_mode must be a compile-time constant")
-    if training is not None and bool(training) and (ratio is None or float(ratio) != 0.0):
-        raise ctx.unsupported("training_mode=True with a non-zero ratio (random) is not "
-                              "supported (inference only)")
+    if training is not None and bool(training):
+        if ctx.has_input(1) and ratio is None:
+            raise ctx.unsupported("ratio must be a compile-time constant in training mode")
+        drop = np.float32(0.5 if ratio is None else ratio)
+        if drop != 0.0:
+            return _seeded_dropout(ctx, drop)
     out = ctx.build(dnnf.DropoutOp, ctx.input(0), ctx.out_type()).out
+    return _with_mask(ctx, out, np.ones(ctx.out_shape(0), dtype=np.bool_))
+
+
+def _with_mask(ctx: NodeContext, out: ir.Value, mask: np.ndarray) -> list[ir.Value]:
+    """`out`, plus the mask as a constant when the node has the optional mask output."""
     if len(ctx.node.output) < 2 or not ctx.node.output[1]:
         return [out]
-    mask = np.ones(ctx.out_shape(1), dtype=np.bool_)
     return [out, ctx.constant(f"{ctx.name}__mask", mask)]
+
+
+def _seeded_dropout(ctx: NodeContext, drop: np.float32) -> list[ir.Value]:
+    """Training Dropout with a fixed seed: the mask as onnx.reference draws it."""
+    seed = ctx.attr("seed")
+    if seed is None:
+        raise ctx.unsupported("training_mode=True with a non-zero ratio and no seed "
+                              "attribute is random; only seeded training Dropout is compiled")
+    if not 0.0 <= drop < 1.0:
+        raise ctx.unsupported(f"ratio {float(drop)} is outside [0, 1)")
+    shape = ctx.in_shape(0)
+    # onnx/reference/ops/op_dropout.py: RandomState(seed).uniform(0, 1, shape) >= ratio.
+    mask = np.random.RandomState(int(seed)).uniform(0, 1.0, shape) >= drop
+    scale = np.float32(1.0) / (np.float32(1.0) - drop)
+    weight = ctx.constant(f"{ctx.name}__keep_scale", mask.astype(np.float32) * scale)
+    out = ctx.build(dnnf.MulOp, ctx.input(0), weight, ctx.out_type()).out
+    return _with_mask(ctx, out, mask)
 
 
 @converter(*_BINARY)

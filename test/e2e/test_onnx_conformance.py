@@ -16,7 +16,6 @@ from dnnfusion_mlir import conformance
 
 pytestmark = pytest.mark.slow
 
-_RANDOM = ("training-mode Dropout with a non-zero ratio is random; the reference comes from numpy's generator, which a compiled model cannot reproduce")
 _INT_POW = ("Pow of an int32/int64 base is not supported (float32 only)")
 _EMPTY = ("zero-size tensors are not compiled (the schedule cannot tile them); a clear UnsupportedOpError")
 _AVGPOOL_DIL = ("AveragePool with dilations != 1 is not supported (dnnf.average_pool has no dilations attribute)")
@@ -28,7 +27,6 @@ _CUBIC = ("Resize mode 'cubic' is not supported (nearest, linear)")
 _TF_CROP = ("Resize coordinate_transformation_mode 'tf_crop_and_resize' is not supported")
 _ANTIALIAS = ("Resize antialias=1 is not supported")
 _ALIGN_DOWN = ("linear align_corners downsampling by a non-integer scale differs from the reference (max abs error 0.86); under investigation")
-_OPSET1 = ("opset 1 models are not supported (opsets 7 and newer are)")
 KNOWN_FAILURES: dict[str, str] = {
     **dict.fromkeys([
         "test_center_crop_pad_crop_expanded",
@@ -39,12 +37,6 @@ KNOWN_FAILURES: dict[str, str] = {
         "test_center_crop_pad_crop_axes_chw_expanded",
     ], "the expanded CenterCropPad body computes Pad's pads through ops the loader does not "
        "fold, so the Pad output has no static shape (DynamicShapeError)"),
-    **dict.fromkeys([
-        "test_training_dropout",
-        "test_training_dropout_default",
-        "test_training_dropout_mask",
-        "test_training_dropout_default_mask",
-    ], _RANDOM),
     **dict.fromkeys([
         "test_pow_types_int64_float32",
         "test_pow_types_int32_float32",
@@ -118,11 +110,6 @@ KNOWN_FAILURES: dict[str, str] = {
     **dict.fromkeys([
         "test_resize_downsample_scales_linear_align_corners",
     ], _ALIGN_DOWN),
-    **dict.fromkeys([
-        "test_not_2d",
-        "test_not_3d",
-        "test_not_4d",
-    ], _OPSET1),
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import onnx
 import pytest
 from onnx import helper
 
@@ -279,7 +280,7 @@ def test_dropout_mask_output() -> None:
     assert_matches_onnxruntime(model, {"x": x})
 
 
-def test_dropout_training_mode_is_unsupported() -> None:
+def test_dropout_training_without_seed_is_unsupported() -> None:
     x = randn(4)
     node = helper.make_node("Dropout", ["x", "ratio", "train"], ["y"], name="drop_train")
     model = make_model([node], {"x": x}, ["y"], initializers={
@@ -287,6 +288,24 @@ def test_dropout_training_mode_is_unsupported() -> None:
     with pytest.raises(errors.UnsupportedOpError) as info:
         dnnf.compile(model)
     assert info.value.node == "drop_train"
+    assert "no seed" in str(info.value)
+
+
+@pytest.mark.parametrize(("ratio", "seed"), [(0.5, 0), (0.75, 3), (0.1, 42)])
+def test_dropout_training_seeded(ratio: float, seed: int) -> None:
+    """Seeded training Dropout equals ONNX's reference (its mask comes from numpy's RNG;
+    onnxruntime draws its own, so the reference evaluator is the oracle here)."""
+    from onnx.reference import ReferenceEvaluator
+
+    x = randn(3, 4, 5)
+    node = helper.make_node("Dropout", ["x", "ratio", "train"], ["y", "mask"], seed=seed)
+    inits = {"ratio": np.array(ratio, np.float32), "train": np.array(True)}
+    model = make_model([node], {"x": x}, ["y", "mask"], initializers=inits)
+    y, mask = dnnf.compile(model).run({"x": x})
+    ref_y, ref_mask = ReferenceEvaluator(model).run(None, {"x": x})
+    np.testing.assert_array_equal(mask, ref_mask)
+    np.testing.assert_allclose(y, ref_y, rtol=1e-6)
+    assert 0 < mask.sum() < mask.size
 
 
 # ------------------------------------------------------------------ dtype errors
@@ -300,3 +319,25 @@ def test_wrong_dtype_is_rejected(op: str, x: np.ndarray) -> None:
         dnnf.compile(model)
     assert info.value.node == "bad"
     assert info.value.op_type == op
+
+
+# ------------------------------------------------------------------ old opsets
+
+def test_opset1_model_whose_ops_are_unchanged() -> None:
+    """Not has one schema since opset 1, so an opset-1 model imports as opset 7."""
+    x = RNG.random((3, 4)) < 0.5
+    model = make_model([helper.make_node("Not", ["x"], ["y"])], {"x": x}, ["y"], opset=1)
+    (y,) = dnnf.compile(model).run({"x": x})
+    np.testing.assert_array_equal(y, ~x)
+
+
+def test_opset1_model_with_changed_op_is_rejected() -> None:
+    info_x = helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [4])
+    info_y = helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [4])
+    node = helper.make_node("Relu", ["x"], ["y"], name="old_relu")
+    graph = helper.make_graph([node], "old", [info_x], [info_y])
+    model = helper.make_model(graph, ir_version=3, opset_imports=[helper.make_opsetid("", 1)])
+    with pytest.raises(errors.UnsupportedOpError) as info:
+        dnnf.compile(model)
+    assert info.value.node == "old_relu"
+    assert "opset 1 is too old" in str(info.value)
