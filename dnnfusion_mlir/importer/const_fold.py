@@ -30,6 +30,7 @@ from onnx import helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
 from dnnfusion_mlir import errors
+from dnnfusion_mlir.importer.empty_fold import fold_empty
 
 MAX_ROUNDS = 5
 FOLD_LIMIT = 1 << 20
@@ -209,13 +210,17 @@ def _try_fold(node: onnx.NodeProto, state: GraphState) -> list[np.ndarray] | Non
     inputs = [name for name in node.input if name]
     if node.op_type in SHAPE_ONLY_OPS:
         return _fold_shape_op(node, state) if len(inputs) == 1 else None
+    empty = fold_empty(node, state.consts, state.shapes, state.types,
+                       lambda n, feeds: _evaluate(n, state, feeds))
+    if empty is not None:
+        return empty
     if not all(name in state.consts for name in inputs):
         return None
     if node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":
         return [numpy_helper.to_array(node.attribute[0].t)]
     if not _fold_size_ok(node, state):
         return None
-    return _evaluate(node, state)
+    return _evaluate(node, state, {name: state.consts[name] for name in inputs})
 
 
 def _may_fold(node: onnx.NodeProto) -> bool:
@@ -282,11 +287,13 @@ def _prod(values: Iterable[int]) -> int:
     return result
 
 
-def _evaluate(node: onnx.NodeProto, state: GraphState) -> list[np.ndarray] | None:
-    """Evaluate one node with the ONNX reference implementation; None if it cannot."""
-    feeds = {name: state.consts[name] for name in node.input if name}
+def _evaluate(node: onnx.NodeProto, state: GraphState,
+              feeds: dict[str, np.ndarray]) -> list[np.ndarray] | None:
+    """Evaluate one node on `feeds` with the ONNX reference implementation; None if it
+    cannot."""
     try:
-        results = ReferenceEvaluator(node, opsets={"": state.opset}).run(None, feeds)
+        with np.errstate(all="ignore"):  # log(0) of an empty sum is -inf, as ONNX defines
+            results = ReferenceEvaluator(node, opsets={"": state.opset}).run(None, feeds)
     except Exception:  # a fold is an optimisation: leave the node for the converter
         return None
     values = []

@@ -66,6 +66,11 @@ class ConstantPool:
             self.weights[key] = data
             attr = ir.DenseResourceElementsAttr.get_from_buffer(memoryview(data), key, ttype)  # type: ignore[arg-type]
         with ir.InsertionPoint.at_block_begin(self._block), ir.Location.name(name):
-            value = dnnf.ConstantOp(attr, ttype).out
+            if data.size == 0:
+                # An empty attribute is falsy, which the generated builder takes for "missing".
+                value = ir.Operation.create("dnnf.constant", results=[ttype],
+                                            attributes={"value": attr}).result
+            else:
+                value = dnnf.ConstantOp(attr, ttype).out
         self._values[name] = value
         return value

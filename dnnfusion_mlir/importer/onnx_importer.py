@@ -136,9 +136,16 @@ def _convert_node(
             values[name] = value
 
 
+_EMPTY_OPERANDS_DROPPED = frozenset({"Concat"})
+"""Converters of these op types leave zero-size operands out of the op they build."""
+
+
 def _reject_empty(node: onnx.NodeProto, loaded: LoadedModel) -> None:
     """Zero-size run-time inputs (a 0 in the shape) are not compiled: the schedule crashes
-    on kernels reading them. Empty constants (`axes`) and empty results (a Slice) are fine."""
+    on kernels reading them. Empty constants (`axes`) and empty results (a Slice) are fine;
+    most zero-size values were folded to constants by the loader (empty_fold.py)."""
+    if node.op_type in _EMPTY_OPERANDS_DROPPED:
+        return
     for name in node.input:
         shape = loaded.shapes.get(name) if name and name not in loaded.constants else None
         if shape is not None and 0 in shape:

@@ -124,7 +124,9 @@ def convert_transpose(ctx: NodeContext) -> list[ir.Value]:
 def convert_concat(ctx: NodeContext) -> list[ir.Value]:
     ctx.require_dtypes(ANY, inputs=range(ctx.num_inputs))
     axis = norm_axis(ctx, int(ctx.attr("axis", 0)), len(ctx.out_shape()))
-    inputs = [ctx.input(i) for i in range(ctx.num_inputs) if ctx.has_input(i)]
+    present = [i for i in range(ctx.num_inputs) if ctx.has_input(i)]
+    # Zero-size operands contribute nothing (and are constants: see empty_fold.py).
+    inputs = [ctx.input(i) for i in present if 0 not in ctx.in_shape(i)]
     return [attrs.concat(ctx.build, inputs, axis, ctx.out_type())]
 
 
@@ -141,7 +143,11 @@ def convert_split(ctx: NodeContext) -> list[ir.Value]:
         return list(ctx.build(dnnf.SplitOp, ctx.input(0), attrs.i64(axis), types).outs)
     # IRDL makes a variadic result homogeneous: unequal parts become one slice each.
     x, starts, results = ctx.input(0), [0] * len(shape), []
-    for t, size in zip(types, sizes, strict=True):
+    for i, (t, size) in enumerate(zip(types, sizes, strict=True)):
+        if size == 0:  # an empty part is a constant: no kernel for it
+            results.append(ctx.constant(f"{ctx.node.output[i]}__empty",
+                                        np.zeros(ctx.out_shape(i), ctx.out_dtype(i))))
+            continue
         op = ctx.build(dnnf.SliceOp, x, attrs.i64_array(starts),
                        attrs.i64_array([1] * len(shape)), t)
         results.append(op.out)

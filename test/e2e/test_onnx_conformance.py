@@ -17,7 +17,6 @@ from dnnfusion_mlir import conformance
 pytestmark = pytest.mark.slow
 
 _INT_POW = ("Pow of an int32/int64 base is not supported (float32 only)")
-_EMPTY = ("zero-size tensors are not compiled (the schedule cannot tile them); a clear UnsupportedOpError")
 _AVGPOOL_DIL = ("AveragePool with dilations != 1 is not supported (dnnf.average_pool has no dilations attribute)")
 _BN_TRAIN = ("training-mode BatchNormalization (running mean/var outputs) is not supported (inference compiler)")
 _ARGMAX = ("the Indices output of MaxPool is not supported")
@@ -43,25 +42,6 @@ KNOWN_FAILURES: dict[str, str] = {
         "test_pow_types_int64_int64",
         "test_pow_types_int32_int32",
     ], _INT_POW),
-    **dict.fromkeys([
-        "test_reduce_log_sum_empty_set_expanded",
-        "test_reduce_l1_empty_set_expanded",
-        "test_reduce_max_empty_set",
-        "test_reduce_max_empty_set_bool",
-        "test_reduce_sum_empty_set",
-        "test_reduce_sum_empty_set_non_reduced_axis_zero",
-        "test_reduce_sum_square_empty_set_expanded",
-        "test_rotary_embedding_expanded",
-        "test_rotary_embedding_3d_input_expanded",
-        "test_rotary_embedding_interleaved_expanded",
-        "test_rotary_embedding_no_position_ids_expanded",
-        "test_rotary_embedding_no_position_ids_interleaved_expanded",
-        "test_split_zero_size_splits_opset13",
-        "test_split_zero_size_splits_opset18",
-        "test_reshape_allowzero_reordered",
-        "test_constantofshape_int_shape_zero",
-        "test_shape_start_greater_than_end",
-    ], _EMPTY),
     **dict.fromkeys([
         "test_averagepool_2d_dilations",
         "test_averagepool_3d_dilations_small",

@@ -11,7 +11,7 @@ from onnx import helper
 
 import dnnfusion_mlir as dnnf
 from dnnfusion_mlir import errors
-from dnnfusion_mlir.testing import assert_matches_onnxruntime, make_model
+from dnnfusion_mlir.testing import assert_matches_onnxruntime, make_model, run_onnxruntime
 
 RNG = np.random.default_rng(7)
 
@@ -222,3 +222,21 @@ def test_softmax_layer_norm_chain() -> None:
     inits = {"s": randn(16), "b": randn(16), "axes": np.array([1], np.int64)}
     model = make_model(nodes, {"x": x}, ["y", "p"], initializers=inits)
     assert_matches_onnxruntime(model, {"x": x})
+
+
+# ------------------------------------------------------------------ zero-size inputs
+
+@pytest.mark.parametrize("op", ["ReduceSum", "ReduceMax"])
+@pytest.mark.parametrize(("shape", "axes"), [((2, 0, 4), [1]), ((0, 3), [1]), ((3, 0), [0, 1])])
+def test_reduce_zero_size_input(op: str, shape: tuple[int, ...], axes: list[int]) -> None:
+    """A zero-size input has one value, so the result is a folded constant (ReduceSum's 0,
+    ReduceMax's -inf over an empty axis), not a kernel. (ReduceMean of an empty set is
+    undefined in ONNX: the reference gives NaN, onnxruntime 0.)"""
+    node, inits = _reduce_node(op, axes, 1, opset=18)
+    feeds = {"x": randn(*shape)}
+    model = make_model([node], feeds, ["y"], initializers=inits, opset=18)
+    compiled = dnnf.compile(model)
+    assert compiled.stats["kernels"] == 0
+    (ours,), (expected,) = compiled.run(feeds), run_onnxruntime(model, feeds)
+    assert ours.shape == expected.shape
+    np.testing.assert_array_equal(ours, expected)  # equal infinities and NaNs

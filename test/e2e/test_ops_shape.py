@@ -375,3 +375,35 @@ def test_upsample_attribute_form() -> None:
     assert 'coordinate_transformation_mode = "asymmetric"' in text
     assert 'mode = "linear"' in text
     assert "scales = array<f32: 1.000000e+00, 1.000000e+00, 2.000000e+00, 2.000000e+00>" in text
+
+
+# ------------------------------------------------------------------ zero-size tensors
+
+def test_split_with_empty_part_then_concat() -> None:
+    """A zero-size Split output is a constant and Concat leaves it out (RotaryEmbedding's
+    expanded body splits off an empty "not rotated" part like this)."""
+    x = rand(2, 6)
+    split = helper.make_node("Split", ["x", "sizes"], ["a", "b"], axis=1)
+    relu = helper.make_node("Relu", ["a"], ["r"])
+    cat = helper.make_node("Concat", ["b", "r", "b"], ["y"], axis=1)
+    model = make_model([split, relu, cat], {"x": x}, ["y", "b"], {"sizes": i64(6, 0)})
+    assert_matches_onnxruntime(model, {"x": x})
+
+
+@pytest.mark.parametrize(("op", "consts", "attributes"), [
+    ("Reshape", {"shape": i64(3, 0, 2)}, {"allowzero": 1}),
+    ("Transpose", {}, {"perm": [1, 0, 2]}),
+    ("Slice", {"starts": i64(1), "ends": i64(1), "axes": i64(2)}, {}),
+])
+def test_zero_size_results(op: str, consts: dict[str, np.ndarray], attributes: Any) -> None:
+    """Ops on a zero-size input, or with a zero-size result, fold to empty constants."""
+    shape = (0, 3, 2) if op != "Slice" else (2, 3, 4)
+    check(op, rand(*shape), consts, opset=18, **attributes)
+
+
+def test_empty_constant_output_ir() -> None:
+    """An empty folded output is a `dnnf.constant` with a `dense<>` value."""
+    x = rand(0, 3)
+    model = make_model([helper.make_node("Relu", ["x"], ["y"])], {"x": x}, ["y"])
+    text = dnnf.compile(model).mlir("dnnf")
+    assert "dense<> : tensor<0x3xf32>" in text

@@ -103,3 +103,21 @@ show("resize_sizes", [helper.make_node("Resize", ["x", "", "", "sz"], ["y"], mod
 show("resize_scales", [helper.make_node("Resize", ["x", "", "s"], ["y"], nearest_mode="floor",
                                         coordinate_transformation_mode="asymmetric")],
      (1, 2, 3, 4), {"s": np.array([1, 1, 2, 3], np.float32)})
+
+# A zero-size Split part is an empty constant, and Concat leaves it out.
+# CHECK-LABEL: // case: split_empty_part
+# CHECK-DAG: %[[E:.*]] = "dnnf.constant"() {value = dense<> : tensor<2x0xf32>}
+# CHECK-DAG: %[[A:.*]] = "dnnf.slice"(%arg0) {{.*}} -> tensor<2x4xf32>
+# CHECK: "dnnf.relu"(%[[A]])
+# CHECK-NOT: dnnf.concat
+# CHECK: return %{{.*}}, %[[E]] : tensor<2x4xf32>, tensor<2x0xf32>
+show("split_empty_part", [helper.make_node("Split", ["x", "s"], ["a", "b"], axis=1),
+                          helper.make_node("Relu", ["a"], ["r"]),
+                          helper.make_node("Concat", ["b", "r"], ["y"], axis=1)],
+     (2, 4), {"s": i64(4, 0)}, outputs=("y", "b"))
+
+# Reducing a zero-size input folds to a constant: no op is left.
+# CHECK-LABEL: // case: reduce_empty
+# CHECK-NOT: dnnf.reduce_sum
+# CHECK: "dnnf.constant"() {value = dense<0.000000e+00> : tensor<2x1xf32>}
+show("reduce_empty", [helper.make_node("ReduceSum", ["x", "a"], ["y"])], (2, 0), {"a": i64(1)})

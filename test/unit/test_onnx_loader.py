@@ -298,9 +298,18 @@ def test_opset_21_model_loads_as_is() -> None:
 
 
 def test_too_old_opset_is_rejected() -> None:
-    nodes = [helper.make_node("Relu", ["x"], ["y"])]
-    with pytest.raises(errors.UnsupportedOpError, match="opset 6"):
+    """Add changed at opset 7 (numpy broadcasting), so an opset-6 Add is not imported."""
+    nodes = [helper.make_node("Add", ["x", "x"], ["y"], name="old_add")]
+    with pytest.raises(errors.UnsupportedOpError, match="opset 6") as info:
         load_model(make(nodes, [vi("x", [2])], [vi("y", [2])], opset=6, ir_version=3))
+    assert info.value.node == "old_add"
+
+
+def test_old_opset_with_unchanged_ops_is_lifted() -> None:
+    """Relu's opset-6 schema is still in force at opset 7: the model imports unchanged."""
+    nodes = [helper.make_node("Relu", ["x"], ["y"])]
+    loaded = load_model(make(nodes, [vi("x", [2])], [vi("y", [2])], opset=6, ir_version=3))
+    assert [n.op_type for n in loaded.model.graph.node] == ["Relu"]
 
 
 def test_unknown_domain_node_raises_unsupported() -> None:
