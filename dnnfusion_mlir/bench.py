@@ -1,0 +1,253 @@
+"""Ours (fused and unfused) against onnxruntime, in one process with the same thread count.
+
+    result = bench(model, threads=1, repeat=20, warmup=3)   # model: .onnx path or ModelProto
+    print(format_result(result))
+
+onnxruntime runs with `intra_op_num_threads=threads`, one inter-op thread and every graph
+optimisation (ORT_ENABLE_ALL); it writes its optimised graph to a temporary file, whose node
+count is onnxruntime's kernel count. Our kernel count is `CompiledModel.stats["kernels"]`.
+The three variants are timed round-robin (one run of each per round), so drift in the
+machine's load or clock affects them alike. `dnnf-bench` (tools/bench.py) is the CLI.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import onnx
+
+import dnnfusion_mlir as dnnf
+from dnnfusion_mlir.testing import max_rel_error
+from dnnfusion_mlir.tools.run_model import random_inputs
+
+ORT = "onnxruntime"
+FUSED = "dnnf fused"
+UNFUSED = "dnnf unfused"
+Runner = Callable[[list[np.ndarray]], list[np.ndarray]]
+
+
+@dataclass
+class Variant:
+    """One compiled form of the model: its kernel count, compile time and run times."""
+
+    name: str
+    kernels: int
+    compile_s: float
+    times_ms: list[float] = field(default_factory=list)
+    max_rel_error: float = 0.0  # against onnxruntime's outputs (0 for onnxruntime itself)
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.times_ms)
+
+    @property
+    def min_ms(self) -> float:
+        return min(self.times_ms)
+
+
+@dataclass
+class BenchResult:
+    """Everything one benchmark measured; `to_dict()` is what `--json` writes."""
+
+    model: str
+    threads: int
+    repeat: int
+    warmup: int
+    seed: int
+    variants: dict[str, Variant]
+    ort_nodes: int  # nodes of onnxruntime's optimised graph
+    ort_nodes_no_constant: int  # the same without Constant nodes (our counts skip constants)
+
+    def time_ratio(self, name: str, base: str = ORT) -> float:
+        """Median time of variant `name` / median time of `base` (> 1: slower than base)."""
+        return self.variants[name].median_ms / self.variants[base].median_ms
+
+    @property
+    def kernel_ratio(self) -> float:
+        """Our fused kernels / onnxruntime's non-Constant nodes (nan when it has none)."""
+        if self.ort_nodes_no_constant == 0:
+            return math.nan
+        return self.variants[FUSED].kernels / self.ort_nodes_no_constant
+
+    @property
+    def max_rel_error(self) -> float:
+        """The worse of fused and unfused against onnxruntime."""
+        return max(self.variants[FUSED].max_rel_error, self.variants[UNFUSED].max_rel_error)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for name, variant in self.variants.items():
+            data["variants"][name].update(median_ms=variant.median_ms, min_ms=variant.min_ms,
+                                          time_vs_onnxruntime=self.time_ratio(name))
+        data.update(fused_vs_unfused_time=self.time_ratio(FUSED, UNFUSED),
+                    kernel_ratio_fused_vs_onnxruntime=self.kernel_ratio,
+                    max_rel_error=self.max_rel_error, jit_threads=1)
+        return data
+
+
+def count_nodes(model: onnx.ModelProto) -> tuple[int, int]:
+    """(all nodes, nodes that are not Constant) of the main graph."""
+    nodes = model.graph.node
+    return len(nodes), sum(1 for n in nodes if n.op_type != "Constant")
+
+
+def _ort_session(model: str | onnx.ModelProto, threads: int,
+                 optimized_path: str) -> tuple[Any, float]:
+    """An onnxruntime CPU session (ORT_ENABLE_ALL) saving its optimised graph; build time."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.optimized_model_filepath = optimized_path
+    # Silence the warning that an ORT_ENABLE_ALL graph is specific to this machine: it is
+    # only counted here, never reused.
+    options.log_severity_level = 3
+    source = model if isinstance(model, str) else model.SerializeToString()
+    start = time.perf_counter()
+    session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+    return session, time.perf_counter() - start
+
+
+def _onnxruntime(model: str | onnx.ModelProto, threads: int,
+                 names: Sequence[str]) -> tuple[Runner, Variant, int, int]:
+    """onnxruntime's runner (inputs `names`, in order) and variant, plus its optimised
+    graph's node counts."""
+    with tempfile.TemporaryDirectory(prefix="dnnf-bench-") as tmp:
+        path = os.path.join(tmp, "optimized.onnx")
+        session, seconds = _ort_session(model, threads, path)
+        nodes, non_constant = count_nodes(onnx.load(path))
+
+    def run(arrays: list[np.ndarray]) -> list[np.ndarray]:
+        return list(session.run(None, dict(zip(names, arrays, strict=True))))
+
+    return run, Variant(ORT, nodes, seconds), nodes, non_constant
+
+
+def _ours(model: str | onnx.ModelProto, fuse: bool,
+          input_shapes: Mapping[str, Sequence[int]] | None) -> tuple[dnnf.CompiledModel, Variant]:
+    """Our compiled model (fused or not) and its variant, timed from import to JIT."""
+    start = time.perf_counter()
+    cm = dnnf.compile(model, fuse=fuse, input_shapes=input_shapes)
+    seconds = time.perf_counter() - start
+    return cm, Variant(FUSED if fuse else UNFUSED, int(cm.stats["kernels"]), seconds)
+
+
+def worst_error(actual: Sequence[np.ndarray], expected: Sequence[np.ndarray]) -> float:
+    """Max relative error over all outputs; a differing output count or shape is an error."""
+    if len(actual) != len(expected):
+        raise ValueError(f"{len(actual)} outputs, onnxruntime has {len(expected)}")
+    for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
+        if a.shape != e.shape:
+            raise ValueError(f"output {i}: shape {list(a.shape)}, onnxruntime "
+                             f"{list(e.shape)}")
+    return max((max_rel_error(a, e) for a, e in zip(actual, expected, strict=True)),
+               default=0.0)
+
+
+def time_round_robin(runners: Mapping[str, Runner], arrays: list[np.ndarray], warmup: int,
+                     repeat: int) -> dict[str, list[float]]:
+    """Per-run milliseconds of each runner: `warmup` untimed rounds, then `repeat` timed."""
+    for _ in range(warmup):
+        for run in runners.values():
+            run(arrays)
+    times: dict[str, list[float]] = {name: [] for name in runners}
+    for _ in range(repeat):
+        for name, run in runners.items():
+            start = time.perf_counter()
+            run(arrays)
+            times[name].append((time.perf_counter() - start) * 1e3)
+    return times
+
+
+def bench(model: str | onnx.ModelProto, *, name: str | None = None, threads: int = 1,
+          repeat: int = 10, warmup: int = 2, seed: int = 0,
+          input_shapes: Mapping[str, Sequence[int]] | None = None) -> BenchResult:
+    """Compile `model` fused and unfused, build onnxruntime, compare outputs, time all three."""
+    if threads < 1 or repeat < 1 or warmup < 0:
+        raise ValueError(f"need threads >= 1, repeat >= 1, warmup >= 0 (got {threads}, "
+                         f"{repeat}, {warmup})")
+    fused_cm, fused = _ours(model, True, input_shapes)
+    unfused_cm, unfused = _ours(model, False, input_shapes)
+    names = [spec.name for spec in fused_cm.inputs]
+    ort_run, ort, nodes, non_constant = _onnxruntime(model, threads, names)
+    arrays = random_inputs(fused_cm.inputs, seed)
+    runners: dict[str, Runner] = {FUSED: lambda a: fused_cm(*a),
+                                  UNFUSED: lambda a: unfused_cm(*a), ORT: ort_run}
+    expected = ort_run(arrays)
+    fused.max_rel_error = worst_error(fused_cm(*arrays), expected)
+    unfused.max_rel_error = worst_error(unfused_cm(*arrays), expected)
+    times = time_round_robin(runners, arrays, warmup, repeat)
+    for variant in (fused, unfused, ort):
+        variant.times_ms = times[variant.name]
+    label = name or (model if isinstance(model, str) else model.graph.name)
+    return BenchResult(label, threads, repeat, warmup, seed,
+                       {v.name: v for v in (fused, unfused, ort)}, nodes, non_constant)
+
+
+def geometric_mean(values: Sequence[float]) -> float:
+    """Geometric mean of the finite positive values (nan if there are none)."""
+    usable = [v for v in values if v > 0 and math.isfinite(v)]
+    if not usable:
+        return math.nan
+    return math.exp(sum(math.log(v) for v in usable) / len(usable))
+
+
+def threads_note(threads: int) -> str | None:
+    """The caveat printed when onnxruntime gets more threads than our JIT code uses."""
+    if threads <= 1:
+        return None
+    return (f"note: onnxruntime runs with {threads} intra-op threads; dnnf's JIT code is "
+            f"single-threaded, so the dnnf rows use 1 thread")
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A plain-text table, columns padded to their widest cell, first column left-aligned."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    return "\n".join([line(header), *(line(r) for r in rows)])
+
+
+def format_result(r: BenchResult) -> str:
+    """The per-model report: the variant table, then ratios, compile times and errors."""
+    rows = [[v.name, str(v.kernels), f"{v.median_ms:.3f}", f"{v.min_ms:.3f}",
+             f"{r.time_ratio(v.name):.2f}x", f"{v.compile_s:.3f}"] for v in r.variants.values()]
+    fused, unfused = r.variants[FUSED], r.variants[UNFUSED]
+    note = threads_note(r.threads)
+    lines = [f"model: {r.model}  threads: {r.threads}  warmup: {r.warmup}  repeat: {r.repeat}",
+             *([note] if note else []),
+             _table(["variant", "kernels", "median ms", "min ms", "time / onnxruntime",
+                     "compile s"], rows),
+             f"onnxruntime optimised graph: {r.ort_nodes} nodes, {r.ort_nodes_no_constant} "
+             f"without Constant",
+             f"fused / unfused time: {r.time_ratio(FUSED, UNFUSED):.2f}x",
+             f"kernels fused / onnxruntime: {r.kernel_ratio:.2f}",
+             f"max relative error vs onnxruntime: fused {fused.max_rel_error:.2g}, "
+             f"unfused {unfused.max_rel_error:.2g}"]
+    return "\n".join(lines)
+
+
+def format_summary(results: Sequence[BenchResult]) -> str:
+    """One row per model, then the geometric mean of fused kernels / onnxruntime nodes."""
+    rows = [[r.model, str(r.variants[FUSED].kernels), str(r.variants[UNFUSED].kernels),
+             str(r.ort_nodes_no_constant), f"{r.time_ratio(FUSED):.2f}x",
+             f"{r.time_ratio(UNFUSED):.2f}x", f"{r.max_rel_error:.2g}"] for r in results]
+    header = ["model", "fused kernels", "unfused kernels", "ort nodes", "fused/ort time",
+              "unfused/ort time", "max rel err"]
+    mean = geometric_mean([r.kernel_ratio for r in results])
+    return (_table(header, rows)
+            + f"\ngeometric mean of kernels fused / onnxruntime: {mean:.2f} "
+              f"({len(results)} models)")

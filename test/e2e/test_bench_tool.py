@@ -1,0 +1,178 @@
+"""`dnnfusion_mlir.bench` and `dnnf-bench` on a tiny model: structure of the result, never
+timing values (they depend on the machine)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from onnx import helper
+
+from dnnfusion_mlir import bench as bench_lib
+from dnnfusion_mlir.bench import FUSED, ORT, UNFUSED, BenchResult, bench
+from dnnfusion_mlir.testing import make_model
+from dnnfusion_mlir.tools import bench as bench_tool
+from dnnfusion_mlir.tools._cli import run_cli
+
+REPEAT = 2
+
+
+@pytest.fixture(scope="module")
+def tiny() -> onnx.ModelProto:
+    """Add a bias, Relu, multiply by the input, Tanh: four element-wise nodes."""
+    bias = np.linspace(-1, 1, 64, dtype=np.float32)
+    return make_model(
+        [helper.make_node("Add", ["x", "b"], ["t"]), helper.make_node("Relu", ["t"], ["u"]),
+         helper.make_node("Mul", ["u", "x"], ["v"]), helper.make_node("Tanh", ["v"], ["y"])],
+        {"x": ((4, 64), np.float32)}, ["y"], initializers={"b": bias})
+
+
+@pytest.fixture(scope="module")
+def result(tiny: onnx.ModelProto) -> BenchResult:
+    return bench(tiny, name="tiny", repeat=REPEAT, warmup=1)
+
+
+def _optimized_node_count(model: onnx.ModelProto, path: Path) -> int:
+    """Nodes of onnxruntime's optimised graph, built here independently of the library."""
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = 1
+    options.optimized_model_filepath = str(path)
+    options.log_severity_level = 3
+    ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    return len(onnx.load(str(path)).graph.node)
+
+
+def test_kernel_counts(result: BenchResult, tiny: onnx.ModelProto, tmp_path: Path) -> None:
+    fused, unfused = result.variants[FUSED].kernels, result.variants[UNFUSED].kernels
+    for count in (fused, unfused, result.ort_nodes, result.ort_nodes_no_constant):
+        assert isinstance(count, int)
+        assert count > 0
+    assert fused <= unfused
+    assert result.ort_nodes == _optimized_node_count(tiny, tmp_path / "opt.onnx")
+    assert result.variants[ORT].kernels == result.ort_nodes
+    assert result.ort_nodes_no_constant <= result.ort_nodes
+
+
+def test_times_ratios_and_errors(result: BenchResult) -> None:
+    assert list(result.variants) == [FUSED, UNFUSED, ORT]
+    for variant in result.variants.values():
+        assert len(variant.times_ms) == REPEAT
+        assert all(t > 0 and math.isfinite(t) for t in variant.times_ms)
+        assert variant.min_ms <= variant.median_ms
+        assert variant.compile_s >= 0
+        ratio = result.time_ratio(variant.name)
+        assert ratio > 0
+        assert math.isfinite(ratio)
+    assert result.time_ratio(ORT) == 1.0
+    assert math.isfinite(result.time_ratio(FUSED, UNFUSED))
+    assert result.kernel_ratio == result.variants[FUSED].kernels / result.ort_nodes_no_constant
+    assert 0 <= result.max_rel_error <= 1e-4
+    assert result.variants[ORT].max_rel_error == 0.0
+
+
+def test_json_has_every_number(result: BenchResult) -> None:
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["model"] == "tiny"
+    assert data["repeat"] == REPEAT
+    assert data["jit_threads"] == 1
+    assert data["variants"][FUSED]["kernels"] == result.variants[FUSED].kernels
+    assert data["variants"][ORT]["kernels"] == result.ort_nodes
+    for variant in data["variants"].values():
+        assert {"median_ms", "min_ms", "times_ms", "compile_s", "time_vs_onnxruntime"} <= set(
+            variant)
+    assert data["kernel_ratio_fused_vs_onnxruntime"] == result.kernel_ratio
+    assert data["fused_vs_unfused_time"] == result.time_ratio(FUSED, UNFUSED)
+
+
+def test_tables(result: BenchResult) -> None:
+    text = bench_lib.format_result(result)
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("variant"))
+    assert lines[start].split()[:3] == ["variant", "kernels", "median"]
+    # Each row: the variant name, then kernels, median, min, ratio and compile time.
+    rows = {line.rsplit(None, 5)[0]: line.rsplit(None, 5)[1:] for line in lines[start + 1:start + 4]}
+    assert list(rows) == [FUSED, UNFUSED, ORT]
+    assert rows[ORT][0] == str(result.ort_nodes)
+    assert rows[FUSED][0] == str(result.variants[FUSED].kernels)
+    assert rows[ORT][3] == "1.00x"
+    assert "note:" not in text
+    summary = bench_lib.format_summary([result, result]).splitlines()
+    assert summary[0].split()[:3] == ["model", "fused", "kernels"]
+    assert summary[1].split()[:4] == ["tiny", str(result.variants[FUSED].kernels),
+                                      str(result.variants[UNFUSED].kernels),
+                                      str(result.ort_nodes)]
+    assert summary[-1].startswith(f"geometric mean of kernels fused / onnxruntime: "
+                                  f"{result.kernel_ratio:.2f} (2 models)")
+
+
+def test_geometric_mean_and_threads_note() -> None:
+    assert bench_lib.geometric_mean([1.0, 4.0]) == pytest.approx(2.0)
+    assert math.isnan(bench_lib.geometric_mean([]))
+    assert bench_lib.geometric_mean([2.0, math.nan, 8.0]) == pytest.approx(4.0)
+    assert bench_lib.threads_note(1) is None
+    note = bench_lib.threads_note(4)
+    assert note is not None
+    assert "4 intra-op threads" in note
+    assert "single-threaded" in note
+
+
+def test_bad_arguments(tiny: onnx.ModelProto) -> None:
+    with pytest.raises(ValueError, match="repeat >= 1"):
+        bench(tiny, repeat=0)
+
+
+def test_cli_json_and_check_exit(tiny: onnx.ModelProto, tmp_path: Path,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    model, out = str(tmp_path / "tiny.onnx"), str(tmp_path / "out.json")
+    onnx.save(tiny, model)
+    args = [model, "--repeat", "1", "--warmup", "0", "--threads", "2", "--json", out]
+    assert run_cli(bench_tool._main, args) == 0
+    text = capsys.readouterr().out
+    assert "note: onnxruntime runs with 2 intra-op threads" in text
+    data = json.loads(Path(out).read_text())
+    assert data["threads"] == 2
+    assert data["model"] == model
+    # Every error exceeds a negative tolerance: the check fails unless --no-check.
+    assert run_cli(bench_tool._main, [*args, "--rtol", "-1"]) == 1
+    assert "check failed: " in capsys.readouterr().err
+    assert run_cli(bench_tool._main, [*args, "--rtol", "-1", "--no-check"]) == 0
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--family", "nope"], "unknown model family 'nope'; one of: mobilenet_v2, "),
+    ([os.path.join("no", "such.onnx")], "cannot read"),
+])
+def test_cli_errors_are_one_line(args: list[str], message: str,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(bench_tool._main, args) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1
+    assert message in err
+
+
+def test_cli_all_families_summary(tiny: onnx.ModelProto, tmp_path: Path,
+                                  monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """--all-families over two stand-in families: a summary row each, the mean, the JSON."""
+    monkeypatch.setattr(bench_tool.model_zoo, "FAMILIES", {"one": None, "two": None})
+    monkeypatch.setattr(bench_tool, "family_model", lambda name: tiny)
+    out = tmp_path / "all.json"
+    assert run_cli(bench_tool._main, ["--all-families", "--repeat", "1", "--json",
+                                      str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("model  "))
+    assert [line.split()[0] for line in lines[start + 1:start + 3]] == ["one", "two"]
+    assert lines[start + 3].startswith("geometric mean of kernels fused / onnxruntime: ")
+    data = json.loads(out.read_text())
+    assert [r["model"] for r in data["results"]] == ["one", "two"]
+    assert data["failed"] == {}
+    ratios = [r["kernel_ratio_fused_vs_onnxruntime"] for r in data["results"]]
+    assert data["geomean_kernel_ratio_fused_vs_onnxruntime"] == pytest.approx(
+        math.sqrt(ratios[0] * ratios[1]))
