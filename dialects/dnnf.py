@@ -488,8 +488,12 @@ class MaxPoolOp(DnnfOp, name="max_pool", traits=[ext.Pure]):
     out: TensorResult = ext.result()
 
 
+def _no_dilations() -> Any:
+    return ir.DenseI64ArrayAttr.get([])
+
+
 class AveragePoolOp(DnnfOp, name="average_pool", traits=[ext.Pure]):
-    """ONNX AveragePool (explicit pads)."""
+    """ONNX AveragePool (explicit pads; `dilations` per spatial dim, [] = all 1)."""
 
     MAPPING = MappingType.MANY_TO_MANY
     ONNX = ("AveragePool",)
@@ -499,6 +503,8 @@ class AveragePoolOp(DnnfOp, name="average_pool", traits=[ext.Pure]):
     pads: Any = ext.attribute()
     count_include_pad: ir.IntegerAttr
     out: TensorResult = ext.result()
+    # Added after the fields above (keyword, defaulted) so existing builders keep working.
+    dilations: Any = ext.attribute(default_factory=_no_dilations)
 
 
 class GlobalAveragePoolOp(Unary, name="global_average_pool", traits=[ext.Pure]):

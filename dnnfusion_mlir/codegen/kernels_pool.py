@@ -32,7 +32,8 @@ _COMBINE = {"max": "arith.maximumf", "sum": "arith.addf"}
 
 
 def _dilations(k: KernelOp) -> list[int]:
-    return list(k.attrs.get("dilations", [1] * len(k.attrs["kernel_shape"])))
+    """Per-axis dilations; absent or [] (average_pool's default) means all 1."""
+    return list(k.attrs.get("dilations") or [1] * len(k.attrs["kernel_shape"]))
 
 
 def window_pads(k: KernelOp) -> tuple[list[int], list[int]]:
@@ -95,14 +96,15 @@ def max_pool(k: KernelOp) -> str:
 
 
 def window_counts(size: int, out: int, kernel_size: int, stride: int, pad_begin: int,
-                  pad_end: int, include_pad: bool) -> list[int]:
-    """Elements each window along one axis averages over (onnxruntime's divisor):
-    inside the input, or inside the explicitly padded input with count_include_pad."""
+                  pad_end: int, include_pad: bool, dilation: int = 1) -> list[int]:
+    """Elements each window along one axis averages over (onnxruntime's divisor): taps
+    start + j * dilation inside the input, or inside the explicitly padded input with
+    count_include_pad (ceil_mode's extra taps past the pads never count)."""
     lo, hi = (-pad_begin, size + pad_end) if include_pad else (0, size)
     counts = []
     for o in range(out):
         start = o * stride - pad_begin
-        counts.append(max(0, min(start + kernel_size, hi) - max(start, lo)))
+        counts.append(sum(lo <= start + j * dilation < hi for j in range(kernel_size)))
     return counts
 
 
@@ -142,8 +144,10 @@ def average_pool(k: KernelOp) -> str:
     lines, acc = _pool(k, "sum", 0.0)
     rank, pads, x = k.out.rank - 2, k.attrs["pads"], k.in_types[0]
     include = bool(k.attrs["count_include_pad"])
+    dilations = _dilations(k)
     counts = [window_counts(x.shape[2 + i], k.out.shape[2 + i], k.attrs["kernel_shape"][i],
-                            k.attrs["strides"][i], pads[i], pads[rank + i], include)
+                            k.attrs["strides"][i], pads[i], pads[rank + i], include,
+                            dilations[i])
               for i in range(rank)]
     more, result = _divide(k, acc, counts)
     return "\n".join([*lines, *more, ret([result], [k.out])])

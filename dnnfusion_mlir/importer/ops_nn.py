@@ -152,11 +152,10 @@ def convert_max_pool(ctx: NodeContext) -> list[ir.Value]:
 def convert_average_pool(ctx: NodeContext) -> list[ir.Value]:
     ctx.require_dtypes(F32)
     kernel, strides, pads, dilations = _pool_geometry(ctx)
-    if any(d != 1 for d in dilations):
-        raise ctx.unsupported(f"dilations {dilations} are not supported for AveragePool")
     include = attrs.i64(int(ctx.attr("count_include_pad", 0)) != 0)
     op = ctx.build(dnnf.AveragePoolOp, ctx.input(0), attrs.i64_array(kernel),
-                   attrs.i64_array(strides), attrs.i64_array(pads), include, ctx.out_type())
+                   attrs.i64_array(strides), attrs.i64_array(pads), include, ctx.out_type(),
+                   dilations=attrs.i64_array(dilations))
     return [op.out]
 
 

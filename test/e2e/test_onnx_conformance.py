@@ -17,7 +17,6 @@ from dnnfusion_mlir import conformance
 pytestmark = pytest.mark.slow
 
 _INT_POW = ("Pow of an int32/int64 base is not supported (float32 only)")
-_AVGPOOL_DIL = ("AveragePool with dilations != 1 is not supported (dnnf.average_pool has no dilations attribute)")
 _BN_TRAIN = ("training-mode BatchNormalization (running mean/var outputs) is not supported (inference compiler)")
 _ARGMAX = ("the Indices output of MaxPool is not supported")
 _WRAP = ("Pad mode 'wrap' is not supported (constant, reflect, edge)")
@@ -42,14 +41,6 @@ KNOWN_FAILURES: dict[str, str] = {
         "test_pow_types_int64_int64",
         "test_pow_types_int32_int32",
     ], _INT_POW),
-    **dict.fromkeys([
-        "test_averagepool_2d_dilations",
-        "test_averagepool_3d_dilations_small",
-        "test_averagepool_3d_dilations_large_count_include_pad_is_0_ceil_mode_is_True",
-        "test_averagepool_3d_dilations_large_count_include_pad_is_0_ceil_mode_is_False",
-        "test_averagepool_3d_dilations_large_count_include_pad_is_1_ceil_mode_is_True",
-        "test_averagepool_3d_dilations_large_count_include_pad_is_1_ceil_mode_is_False",
-    ], _AVGPOOL_DIL),
     **dict.fromkeys([
         "test_batchnorm_example_training_mode",
         "test_batchnorm_epsilon_training_mode",

@@ -58,9 +58,16 @@ show([helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2,
 
 # AveragePool: count_include_pad normalised to 0/1; VALID means zero pads.
 # CHECK-LABEL: func.func @main
-# CHECK: "dnnf.average_pool"(%{{.*}}) {count_include_pad = 1 : i64, kernel_shape = array<i64: 2>, mapping = "many_to_many", pads = array<i64: 0, 0>, strides = array<i64: 1>} : (tensor<1x2x7xf32>) -> tensor<1x2x6xf32>
+# CHECK: "dnnf.average_pool"(%{{.*}}) {count_include_pad = 1 : i64, dilations = array<i64: 1>, kernel_shape = array<i64: 2>, mapping = "many_to_many", pads = array<i64: 0, 0>, strides = array<i64: 1>} : (tensor<1x2x7xf32>) -> tensor<1x2x6xf32>
 show([helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[2], auto_pad="VALID",
                        count_include_pad=1)], {"x": ((1, 2, 7), F)}, ["y"])
+
+# Dilations are kept.
+# CHECK-LABEL: func.func @main
+# CHECK: "dnnf.average_pool"(%{{.*}}) {count_include_pad = 0 : i64, dilations = array<i64: 2, 2>, kernel_shape = array<i64: 2, 2>
+print(import_onnx(make_model(
+    [helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[2, 2], dilations=[2, 2])],
+    {"x": ((1, 2, 5, 5), F)}, ["y"], opset=19)).module)
 
 # CHECK-LABEL: func.func @main
 # CHECK: "dnnf.global_average_pool"(%{{.*}}) {mapping = "many_to_many"} : (tensor<1x8x5x5xf32>) -> tensor<1x8x1x1xf32>

@@ -153,7 +153,7 @@ func.func @max_pool_ceil(%x: tensor<1x2x10x10xf32>) -> tensor<1x2x5x5xf32> {
 // CHECK: linalg.generic
 // CHECK: arith.divf %{{.*}}, %[[SIZE]]
 func.func @average_pool_uniform(%x: tensor<1x2x8x8xf32>) -> tensor<1x2x4x4xf32> {
-  %0 = "dnnf.average_pool"(%x) {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, count_include_pad = 0 : i64, mapping = "many_to_many"} : (tensor<1x2x8x8xf32>) -> tensor<1x2x4x4xf32>
+  %0 = "dnnf.average_pool"(%x) {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, count_include_pad = 0 : i64, dilations = array<i64>, mapping = "many_to_many"} : (tensor<1x2x8x8xf32>) -> tensor<1x2x4x4xf32>
   return %0 : tensor<1x2x4x4xf32>
 }
 
@@ -168,8 +168,22 @@ func.func @average_pool_uniform(%x: tensor<1x2x8x8xf32>) -> tensor<1x2x4x4xf32> 
 // CHECK: arith.mulf
 // CHECK: arith.divf
 func.func @average_pool_exclude_pad(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
-  %0 = "dnnf.average_pool"(%x) {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, count_include_pad = 0 : i64, mapping = "many_to_many"} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %0 = "dnnf.average_pool"(%x) {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, count_include_pad = 0 : i64, dilations = array<i64>, mapping = "many_to_many"} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
   return %0 : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// Dilated AveragePool excluding pads: the named op takes the dilations; each window counts
+// only its taps inside the input (1, 2, 1 along W: taps -1/1, 0/2, 1/3 of a 3-wide row).
+// CHECK-LABEL: func.func @average_pool_dilated
+// CHECK: %[[CNT:.*]] = arith.constant dense<[1.000000e+00, 2.000000e+00, 1.000000e+00]> : tensor<3xf32>
+// CHECK: tensor.pad %{{.*}} low[0, 0, 0, 1] high[0, 0, 0, 1]
+// CHECK: linalg.pooling_nchw_sum {dilations = dense<[1, 2]> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[CNT]] :
+func.func @average_pool_dilated(%x: tensor<1x1x2x3xf32>) -> tensor<1x1x1x3xf32> {
+  %0 = "dnnf.average_pool"(%x) {kernel_shape = array<i64: 2, 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 1, 0, 1>, count_include_pad = 0 : i64, dilations = array<i64: 1, 2>, mapping = "many_to_many"} : (tensor<1x1x2x3xf32>) -> tensor<1x1x1x3xf32>
+  return %0 : tensor<1x1x1x3xf32>
 }
 
 // -----
