@@ -209,9 +209,44 @@ _INT_BINARY = {"add": "arith.addi", "sub": "arith.subi", "mul": "arith.muli",
                "div": "arith.divsi"}
 
 
+def _int_pow(k: KernelOp, base: str, exponent: str, elem: str) -> Lines:
+    """base ** exponent for integers, by square-and-multiply over every exponent bit
+    (unrolled and branch-free: the lowering has no `math.ipowi`). Wraps on overflow like
+    numpy; a negative exponent gives trunc(1 / base ** -e): +-1 for base +-1, else 0."""
+    bits = int(elem[1:])
+    c = {v: k.fresh("c") for v in (0, 1, -1)}
+    lines = [f"{c[v]} = arith.constant {v} : {elem}" for v in c]
+    neg, mag = k.fresh("neg"), k.fresh("mag")
+    lines += [f"{neg} = arith.cmpi slt, {exponent}, {c[0]} : {elem}",
+              f"{mag} = math.absi {exponent} : {elem}"]
+    acc, sq = c[1], base
+    for bit in range(bits - 1):
+        b, on, m, pick = k.fresh("b"), k.fresh("on"), k.fresh("m"), k.fresh("acc")
+        shift = k.fresh("sh")
+        lines += [f"{shift} = arith.constant {bit} : {elem}",
+                  f"{b} = arith.shrui {mag}, {shift} : {elem}",
+                  f"{on} = arith.trunci {b} : {elem} to i1",
+                  f"{m} = arith.muli {acc}, {sq} : {elem}",
+                  f"{pick} = arith.select {on}, {m}, {acc} : {elem}"]
+        acc = pick
+        if bit < bits - 2:
+            nsq = k.fresh("sq")
+            lines.append(f"{nsq} = arith.muli {sq}, {sq} : {elem}")
+            sq = nsq
+    one, minus, unit, frac, r = (k.fresh(h) for h in ("one", "mone", "unit", "frac", "r"))
+    lines += [f"{one} = arith.cmpi eq, {acc}, {c[1]} : {elem}",
+              f"{minus} = arith.cmpi eq, {acc}, {c[-1]} : {elem}",
+              f"{unit} = arith.ori {one}, {minus} : i1",
+              f"{frac} = arith.select {unit}, {acc}, {c[0]} : {elem}",
+              f"{r} = arith.select {neg}, {frac}, {acc} : {elem}"]
+    return lines, r
+
+
 def _binary(name: str) -> Callable[[KernelOp], str]:
     def template(k: KernelOp) -> str:
         def body(k: KernelOp, a: list[str], t: TType) -> Lines:
+            if name == "pow" and not t.is_float:
+                return _int_pow(k, a[0], a[1], t.elem)
             op = _FLOAT_BINARY[name] if t.is_float else _INT_BINARY[name]
             r = k.fresh("r")
             return [f"{r} = {op} {a[0]}, {a[1]} : {t.elem}"], r

@@ -98,16 +98,37 @@ def convert_binary(ctx: NodeContext) -> list[ir.Value]:
 
 @converter("Pow")
 def convert_pow(ctx: NodeContext) -> list[ir.Value]:
-    ctx.require_dtypes(F32, inputs=(0,))
-    ctx.require_dtypes(NUMERIC, inputs=(1,))
-    exponent = ctx.input(1)
+    """Float base: `math.powf` with an f32 exponent. Integer base (the result keeps its type,
+    as ONNX says): an integer exponent is exact integer power; a float exponent is computed
+    in f32 and truncated, as the reference's pow-then-astype (exact below 2**24)."""
+    ctx.require_dtypes(NUMERIC, inputs=(0, 1))
+    base, base_dtype = ctx.input(0), ctx.in_dtype(0)
+    if base_dtype == np.float32 or ctx.in_dtype(1) == np.float32:
+        if base_dtype != np.float32:
+            base = _cast(ctx, base, ctx.in_shape(0), np.float32)
+        exponent = _exponent_as(ctx, np.float32)
+        out_f32 = tensor_type(ctx.out_shape(), np.dtype(np.float32))
+        result = ctx.build(dnnf.PowOp, base, exponent, out_f32).out
+        if base_dtype == np.float32:
+            return [result]
+        return [ctx.build(dnnf.CastOp, result, ctx.out_type()).out]
+    exponent = _exponent_as(ctx, base_dtype)
+    return [ctx.build(dnnf.PowOp, base, exponent, ctx.out_type()).out]
+
+
+def _cast(ctx: NodeContext, value: ir.Value, shape: tuple[int, ...], dtype: object) -> ir.Value:
+    return ctx.build(dnnf.CastOp, value, tensor_type(shape, np.dtype(dtype))).out
+
+
+def _exponent_as(ctx: NodeContext, dtype: object) -> ir.Value:
+    """The exponent (input 1) converted to `dtype`: folded if constant, else a cast."""
+    if ctx.in_dtype(1) == np.dtype(dtype):
+        return ctx.input(1)
     const_exponent = ctx.const(1)
-    if ctx.in_dtype(1) != np.float32 and const_exponent is not None:
-        exponent = ctx.constant(ctx.node.input[1] + "__f32", const_exponent.astype(np.float32))
-    elif ctx.in_dtype(1) != np.float32:
-        f32 = tensor_type(ctx.in_shape(1), np.dtype(np.float32))
-        exponent = ctx.build(dnnf.CastOp, exponent, f32).out
-    return [ctx.build(dnnf.PowOp, ctx.input(0), exponent, ctx.out_type()).out]
+    if const_exponent is not None:
+        name = f"{ctx.node.input[1]}__{np.dtype(dtype).name}"
+        return ctx.constant(name, const_exponent.astype(dtype))
+    return _cast(ctx, ctx.input(1), ctx.in_shape(1), dtype)
 
 
 @converter("Equal")

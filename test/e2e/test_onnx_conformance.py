@@ -16,7 +16,6 @@ from dnnfusion_mlir import conformance
 
 pytestmark = pytest.mark.slow
 
-_INT_POW = ("Pow of an int32/int64 base is not supported (float32 only)")
 _BN_TRAIN = ("training-mode BatchNormalization (running mean/var outputs) is not supported (inference compiler)")
 _ARGMAX = ("the Indices output of MaxPool is not supported")
 _WRAP = ("Pad mode 'wrap' is not supported (constant, reflect, edge)")
@@ -35,12 +34,6 @@ KNOWN_FAILURES: dict[str, str] = {
         "test_center_crop_pad_crop_axes_chw_expanded",
     ], "the expanded CenterCropPad body computes Pad's pads through ops the loader does not "
        "fold, so the Pad output has no static shape (DynamicShapeError)"),
-    **dict.fromkeys([
-        "test_pow_types_int64_float32",
-        "test_pow_types_int32_float32",
-        "test_pow_types_int64_int64",
-        "test_pow_types_int32_int32",
-    ], _INT_POW),
     **dict.fromkeys([
         "test_batchnorm_example_training_mode",
         "test_batchnorm_epsilon_training_mode",

@@ -178,6 +178,32 @@ def test_pow_runtime_int_exponent() -> None:
     assert_matches_onnxruntime(model, {"x": x, "e": e})
 
 
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("exp_dtype", [np.int32, np.int64])
+def test_pow_integer_base_integer_exponent(dtype: Any, exp_dtype: Any) -> None:
+    """Exact integer power (square-and-multiply); negative exponents truncate to 0 / +-1."""
+    x = np.array([[1, 2, -3, 5, 0, -1, 7, 2], [-2, 3, 1, -1, 10, 4, -5, 2]], dtype)
+    e = np.array([[4, 5, 3, 9, 0, 7, 6, 30], [-2, -1, -4, -3, 9, 15, 5, 0]], exp_dtype)
+    check("Pow", {"x": x, "e": e})
+
+
+def test_pow_integer_is_exact_beyond_double() -> None:
+    """3**39 needs 62 bits: exact, as numpy (ONNX's reference) computes it; onnxruntime
+    goes through double and is off by 11 here, so numpy is the oracle."""
+    x, e = np.array([3, -7, 2], np.int64), np.array([39, 21, 62], np.int64)
+    model = make_model([helper.make_node("Pow", ["x", "e"], ["y"])], {"x": x, "e": e}, ["y"])
+    (y,) = dnnf.compile(model).run({"x": x, "e": e})
+    np.testing.assert_array_equal(y, np.power(x, e))
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_pow_integer_base_float_exponent(dtype: Any) -> None:
+    """Computed in f32 and truncated to the base's type, like onnxruntime."""
+    x = np.array([1, 2, 3, 4, 9, 5], dtype)
+    e = np.array([4.0, 5.0, 6.0, 0.5, 1.5, 2.3], np.float32)
+    check("Pow", {"x": x, "e": e})
+
+
 # ------------------------------------------------------------------ bool: Equal / Where / Cast
 
 @pytest.mark.parametrize("dtype", [np.int64, np.int32, np.float32])

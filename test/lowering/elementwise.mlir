@@ -135,3 +135,23 @@ func.func @cast_f32_to_bool(%x: tensor<3x5xf32>) -> tensor<3x5xi1> {
   %0 = "dnnf.cast"(%x) {mapping = "one_to_one"} : (tensor<3x5xf32>) -> tensor<3x5xi1>
   return %0 : tensor<3x5xi1>
 }
+
+// -----
+
+// Integer Pow: square-and-multiply over the 31 low exponent bits (bit 0 needs no shift),
+// branch-free; a negative
+// exponent keeps only +-1 results (trunc of 1 / base ** -e).
+// CHECK-LABEL: func.func @pow_i32
+// CHECK-NOT: math.powf
+// CHECK: %[[NEG:.*]] = arith.cmpi slt
+// CHECK: %[[MAG:.*]] = math.absi
+// CHECK: arith.trunci %[[MAG]] : i32 to i1
+// CHECK-COUNT-30: arith.shrui %[[MAG]]
+// CHECK-NOT: arith.shrui
+// CHECK: %[[UNIT:.*]] = arith.ori
+// CHECK: %[[FRAC:.*]] = arith.select %[[UNIT]], %{{.*}}, %{{.*}} : i32
+// CHECK: arith.select %[[NEG]], %[[FRAC]], %{{.*}} : i32
+func.func @pow_i32(%a: tensor<5xi32>, %b: tensor<5xi32>) -> tensor<5xi32> {
+  %0 = "dnnf.pow"(%a, %b) {mapping = "one_to_one"} : (tensor<5xi32>, tensor<5xi32>) -> tensor<5xi32>
+  return %0 : tensor<5xi32>
+}
