@@ -66,7 +66,7 @@ class DnnfBackend(Backend):
         constants = {k: np.asarray(v) for k, v in (kwargs.get("constant_inputs") or {}).items()}
         initialised = {t.name for t in model.graph.initializer}
         graph_inputs = [i.name for i in model.graph.input if i.name not in initialised]
-        compiled = compile(bake_inputs(model, constants), fuse=bool(kwargs.get("fuse", False)))
+        compiled = compile(bake_inputs(model, constants), fuse=bool(kwargs.get("fuse", True)))
         return DnnfBackendRep(compiled, graph_inputs, constants)
 
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -11,14 +12,23 @@ import onnx
 
 from dnnfusion_mlir import errors
 from dnnfusion_mlir._mlir import func, ir
-from dnnfusion_mlir.codegen.schedule import apply_schedule
+from dnnfusion_mlir.codegen.block_fusion import inline_blocks
+from dnnfusion_mlir.codegen.schedule import ScheduleResult, apply_schedule
 from dnnfusion_mlir.codegen.to_llvm import lower_to_llvm, translate_to_llvm_ir
 from dnnfusion_mlir.ecg import estimate_flops
+from dnnfusion_mlir.fusion.options import FusionOptions, fusion_options
+from dnnfusion_mlir.fusion.profiler import profiler_for
 from dnnfusion_mlir.importer.onnx_importer import ImportedModel, TensorSpec, import_onnx
-from dnnfusion_mlir.pipeline import LOWER_PASSES, REWRITE_PASSES, UPSTREAM_FUSION, run_passes
+from dnnfusion_mlir.pipeline import (
+    BLOCK_ELEMENTWISE_FUSION,
+    FUSION_PASSES,
+    LOWER_PASSES,
+    REWRITE_PASSES,
+    run_passes,
+)
 from dnnfusion_mlir.rewriting import rewrite_options, weight_table
 from dnnfusion_mlir.runtime.host import HostRunner
-from dnnfusion_mlir.stats import count_kernels, dnnf_stats
+from dnnfusion_mlir.stats import dnnf_stats, fusion_stats
 
 TARGETS = ("host", "aarch64")
 
@@ -107,17 +117,21 @@ def _text(module: ir.Module) -> str:
 def compile(
     model: str | os.PathLike | bytes | onnx.ModelProto | Any,
     target: str = "host",
-    fuse: bool = False,
+    fuse: bool = True,
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     rewrite: bool = True,
     fast_math: bool = True,
     example_inputs: Sequence[Any] | None = None,
+    profile: bool | str | os.PathLike | None = False,
 ) -> CompiledModel:
     """Compile an ONNX model (path, bytes or ModelProto) or a torch.nn.Module traced on
     `example_inputs` for `target`.
 
     `rewrite` runs the algebraic graph rewrites (DESIGN.md §3); `fast_math` allows the ones
-    that change floating-point rounding (reassociation, exp/log identities).
+    that change floating-point rounding (reassociation, exp/log identities). `fuse` runs the
+    DNNFusion planner and makes each block one kernel (DESIGN.md §4); `profile` (True or a
+    database path) decides its Y cells by timing candidate blocks on this machine, cached
+    in an on-disk profiling database, instead of by the analytic cost model alone.
     """
     if target not in TARGETS:
         raise errors.CompileError(f"unknown target '{target}'; supported: {', '.join(TARGETS)}")
@@ -128,11 +142,12 @@ def compile(
 
         imported = import_torch(model, example_inputs)
     with imported.module.context, ir.Location.unknown():
-        return _compile_imported(imported, target, fuse, rewrite, fast_math)
+        return _compile_imported(imported, target, fuse, rewrite, fast_math, profile)
 
 
 def _compile_imported(imported: ImportedModel, target: str, fuse: bool, rewrite: bool,
-                      fast_math: bool) -> CompiledModel:
+                      fast_math: bool, profile: bool | str | os.PathLike | None = False
+                      ) -> CompiledModel:
     module = imported.module
     texts = {"dnnf": _text(module)}
     stats: dict[str, Any] = {"onnx_nodes": imported.onnx_nodes}
@@ -146,16 +161,55 @@ def _compile_imported(imported: ImportedModel, target: str, fuse: bool, rewrite:
     stats["flops_after_rewrite"] = estimate_flops(module)
     stats["rewrites"] = dict(sorted(counts.items()))
     stats["blocks"] = []
-    texts["fused"] = texts["rewritten"]
+    if fuse:
+        profiler = profiler_for(profile, target)
+        with fusion_options(FusionOptions(profitable=profiler)) as opts:
+            run_passes(module, FUSION_PASSES)
+        stats.update(fusion_stats(opts.plans))
+        if profiler is not None:
+            stats["profiling"] = {"measured": profiler.measured, "hits": profiler.hits,
+                                  "fallbacks": profiler.fallbacks}
+    texts["fused"] = _text(module)
+    lowered = lower_module(module, target, fuse)
+    texts["linalg"] = lowered.linalg_text
+    stats["kernels"] = lowered.scheduled.kernels
+    for block in stats["blocks"]:
+        block["kernels"] = lowered.scheduled.nests.get(block["name"], 0)
+    texts["llvm"] = _text(module)
+    weights = lowered.weights(imported.weights, len(imported.inputs))
+    return CompiledModel(imported, texts, module, weights, stats, lowered.output_map, target)
+
+
+@dataclass
+class Lowered:
+    """What lowering a planned `dnnf` module produced: the weight key of each hoisted
+    argument, graph output -> entry result, the schedule result and the linalg text."""
+
+    keys: list[str]
+    output_map: list[int]
+    scheduled: ScheduleResult
+    linalg_text: str
+
+    def weights(self, table: Mapping[str, np.ndarray], first: int) -> list[np.ndarray]:
+        """Weight arrays in argument order (`first` = number of model inputs), pre-packed."""
+        return [_prepacked(table[k], self.scheduled.prepacked.get(first + i))
+                for i, k in enumerate(self.keys)]
+
+
+def lower_module(module: ir.Module, target: str, fuse: bool) -> Lowered:
+    """A `dnnf` module (fusion blocks already outlined when `fuse`) to the LLVM dialect, in
+    place: hoist weights, lower to linalg, fuse within blocks, schedule, inline, lower."""
     keys = _lower(module, fuse)
     output_map = dedupe_results(_main_func(module))
-    stats["kernels"] = count_kernels(module)
-    texts["linalg"] = _text(module)
-    apply_schedule(module, target, fuse_elementwise=False)
+    linalg_text = _text(module)
+    scheduled = apply_schedule(module, target, fuse_elementwise=False)
+    inline_blocks(module)
     lower_to_llvm(module, target)
-    texts["llvm"] = _text(module)
-    weights = [imported.weights[k] for k in keys]
-    return CompiledModel(imported, texts, module, weights, stats, output_map, target)
+    return Lowered(keys, output_map, scheduled, linalg_text)
+
+
+def _prepacked(weight: np.ndarray, perm: list[int] | None) -> np.ndarray:
+    return weight if perm is None else np.ascontiguousarray(weight.transpose(perm))
 
 
 def _lower(module: ir.Module, fuse: bool) -> list[str]:
@@ -164,7 +218,7 @@ def _lower(module: ir.Module, fuse: bool) -> list[str]:
 
     run_passes(module, LOWER_PASSES)
     if fuse:
-        run_passes(module, [UPSTREAM_FUSION])
+        run_passes(module, BLOCK_ELEMENTWISE_FUSION)
     main = _main_func(module)
     main.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get()
     keys = [k for k in weight_keys(main) if k is not None]

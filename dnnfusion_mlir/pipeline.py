@@ -32,8 +32,10 @@ REWRITE_PASSES: tuple[str, ...] = (
     "dnnf-fold-weights",
 )
 LOWER_PASSES = ("dnnf-hoist-weights", "convert-dnnf-to-linalg")
-# Without a fusion plan (issue #5), fuse=True fuses element-wise producer/consumer chains.
-UPSTREAM_FUSION = "func.func(linalg-fuse-elementwise-ops),canonicalize,cse"
+FUSION_PASSES = ("dnnf-fusion-plan",)
+# Inside each outlined block: merge element-wise chains (and the transposes and reshapes
+# between them) into single generics before the block is tiled into one loop nest.
+BLOCK_ELEMENTWISE_FUSION = ("dnnf-fuse-elementwise",)
 
 
 def build_pass_manager(names: Sequence[str]) -> passmanager.PassManager:

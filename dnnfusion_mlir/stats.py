@@ -1,9 +1,7 @@
-"""Compile statistics: op counts, kernels and intermediate bytes (DESIGN.md §5).
+"""Compile statistics: op counts, fusion blocks and intermediate bytes (DESIGN.md §5).
 
-Counts never include constants/weights. A kernel is one loop nest after lowering: a linalg
-structured op other than `linalg.fill` (fills initialise accumulators inside their consumer).
-Kernels that stay out-of-line functions (called from several places) count once per call
-site, so the number is the loop nests one run executes, however the code is shared.
+Counts never include constants/weights. Kernels (loop nests one run executes) are counted
+by `codegen.block_fusion.count_loop_nests`, at the same point with and without fusion.
 """
 
 from __future__ import annotations
@@ -13,8 +11,6 @@ from typing import Any
 import numpy as np
 
 from dnnfusion_mlir._mlir import ir
-
-_NOT_KERNELS = {"linalg.fill", "linalg.yield", "linalg.index"}
 
 
 def _walk(module: ir.Module) -> list[ir.Operation]:
@@ -43,44 +39,6 @@ def dnnf_stats(module: ir.Module, stage: str) -> dict[str, Any]:
     return stats
 
 
-def _is_kernel(op: ir.Operation) -> bool:
-    return op.name.startswith("linalg.") and op.name not in _NOT_KERNELS
-
-
-def count_kernels(module: ir.Module) -> int:
-    """Loop nests one call of a linalg-level module runs (kernel functions per call site).
-
-    Functions that are called are counted through their calls, once per call; the count is
-    the sum over the uncalled (entry) functions, or over the whole module when it has no
-    function.
-    """
-    own: dict[str, int] = {}
-    callees: dict[str, list[str]] = {}
-    loose = 0
-    for op in module.body.operations:
-        op = op.operation
-        if op.name != "func.func":
-            loose += sum(1 for o in _walk_op(op) if _is_kernel(o))
-            continue
-        name = ir.StringAttr(op.attributes["sym_name"]).value
-        inner = _walk_op(op)
-        own[name] = sum(1 for o in inner if _is_kernel(o))
-        callees[name] = [ir.FlatSymbolRefAttr(o.attributes["callee"]).value
-                         for o in inner if o.name == "func.call"]
-    memo: dict[str, int] = {}
-
-    def total(name: str, active: frozenset[str] = frozenset()) -> int:
-        if name not in memo:
-            if name in active:  # recursion: count the body once
-                return own.get(name, 0)
-            memo[name] = own.get(name, 0) + sum(
-                total(c, active | {name}) for c in callees.get(name, []) if c in own)
-        return memo[name]
-
-    called = {c for cs in callees.values() for c in cs}
-    return loose + sum(total(name) for name in own if name not in called)
-
-
 def _walk_op(root: ir.Operation) -> list[ir.Operation]:
     found: list[ir.Operation] = []
 
@@ -90,3 +48,37 @@ def _walk_op(root: ir.Operation) -> list[ir.Operation]:
 
     root.walk(visit)
     return found
+
+
+def fusion_stats(plans: list[Any]) -> dict[str, Any]:
+    """`blocks` (ops and mapping types per block), intermediate bytes after fusion and the
+    peak bytes of live block outputs when buffers are reused once their last reader ran.
+
+    `plans` are `fusion.plan.FusionPlan`s (one per entry function).
+    """
+    blocks: list[dict[str, Any]] = []
+    fused_bytes = 0
+    peak = 0
+    for plan in plans:
+        nodes = plan.ecg.nodes
+        owner = plan.block_of()
+        last_use: dict[int, int] = {}  # producing node -> index of the last block reading it
+        for block in plan.blocks:
+            for n in block.outputs:
+                readers = [owner[c] for c in nodes[n].consumers if isinstance(c, int)]
+                if "return" not in nodes[n].consumers:
+                    last_use[n] = max(readers, default=block.id)
+        live = 0
+        for block in plan.blocks:
+            live += sum(sum(nodes[n].bytes) for n in block.outputs if n in last_use)
+            peak = max(peak, live)
+            live -= sum(sum(nodes[n].bytes) for n, last in last_use.items() if last == block.id)
+        fused_bytes += sum(sum(nodes[n].bytes) for n in last_use)
+        blocks += [{
+            "id": b.id, "name": f"dnnf_block_{b.id}", "mapping": b.mapping.value,
+            "ops": [{"index": n, "op": nodes[n].name, "node": nodes[n].location,
+                     "mapping": nodes[n].mapping.value} for n in b.nodes],
+            "outputs": b.outputs,
+        } for b in plan.blocks]
+    return {"blocks": blocks, "intermediate_bytes_fused": fused_bytes,
+            "peak_intermediate_bytes": peak}

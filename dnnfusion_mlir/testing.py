@@ -67,7 +67,7 @@ def max_rel_error(actual: np.ndarray, expected: np.ndarray) -> float:
 
 def assert_matches_onnxruntime(
     model: onnx.ModelProto, feeds: Mapping[str, np.ndarray], rtol: float = 1e-4,
-    fuse: bool = False, **compile_args: Any,
+    fuse: bool = True, **compile_args: Any,
 ) -> list[np.ndarray]:
     """Compile `model`, run it on `feeds`, compare every output with onnxruntime."""
     import dnnfusion_mlir as dnnf

@@ -86,8 +86,12 @@ def _main(argv: list[str]) -> int:
     parser.add_argument("--target", default="host", choices=list(TARGETS))
     parser.add_argument("--cpu", help="aarch64: llc -mcpu (e.g. cortex-a76)")
     parser.add_argument("--mattr", help="aarch64: extra llc features (e.g. +dotprod,+fp16)")
-    parser.add_argument("--fuse", dest="fuse", action="store_true", default=False)
+    parser.add_argument("--fuse", dest="fuse", action="store_true", default=True)
     parser.add_argument("--no-fuse", dest="fuse", action="store_false")
+    parser.add_argument("--profile", metavar="DB", nargs="?", const=True, default=False,
+                        help="decide fusion Y cells by timing candidate blocks here, cached in "
+                             "DB (default $DNNF_PROFILE_DB or "
+                             "~/.cache/dnnfusion-mlir/profile.sqlite); write --profile=DB")
     parser.add_argument("--emit", default="mlir", choices=["mlir", "llvm", "asm", "obj", "so",
                                                          "dir"])
     parser.add_argument("--stage", default="llvm", choices=["dnnf", "rewritten", "fused",
@@ -97,7 +101,7 @@ def _main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.emit in ("obj", "so", "dir") and args.output in (None, "-"):
         raise ValueError(f"--emit {args.emit} needs -o OUT")
-    cm = dnnf.compile(args.model, target=args.target, fuse=args.fuse,
+    cm = dnnf.compile(args.model, target=args.target, fuse=args.fuse, profile=args.profile,
                       input_shapes=parse_shapes(args.input_shape))
     if args.emit == "mlir":
         write_output(cm.mlir(args.stage), args.output)

@@ -49,8 +49,12 @@ def _main(argv: list[str]) -> int:
     parser.add_argument("--target", default="host", choices=["host", "aarch64"])
     parser.add_argument("--inputs", nargs="*", default=[], help=".npy files in input order")
     parser.add_argument("--input-shape", action="append", metavar="NAME=DxD...")
-    parser.add_argument("--fuse", dest="fuse", action="store_true", default=False)
+    parser.add_argument("--fuse", dest="fuse", action="store_true", default=True)
     parser.add_argument("--no-fuse", dest="fuse", action="store_false")
+    parser.add_argument("--profile", metavar="DB", nargs="?", const=True, default=False,
+                        help="decide fusion Y cells by timing candidate blocks here, cached in "
+                             "DB (default $DNNF_PROFILE_DB or "
+                             "~/.cache/dnnfusion-mlir/profile.sqlite); write --profile=DB")
     parser.add_argument("--check", action="store_true", help="compare with onnxruntime")
     parser.add_argument("--rtol", type=float, default=1e-4)
     parser.add_argument("--repeat", type=int, default=None,
@@ -60,7 +64,7 @@ def _main(argv: list[str]) -> int:
                         help="print compile statistics and onnxruntime timing (1 thread)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    cm = dnnf.compile(args.model, target=args.target, fuse=args.fuse,
+    cm = dnnf.compile(args.model, target=args.target, fuse=args.fuse, profile=args.profile,
                       input_shapes=parse_shapes(args.input_shape))
     print(f"compiled in {time.perf_counter() - start:.2f} s: {cm.stats['ops_after_import']} ops, "
           f"{cm.stats['kernels']} kernels")

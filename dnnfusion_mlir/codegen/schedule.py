@@ -127,7 +127,7 @@ def _domain(generic: ir.Operation) -> LoopInfo | None:
     return LoopInfo("", tuple(int(r) for r in ranges), tuple(iters))  # type: ignore[arg-type]
 
 
-def _loop_infos(module: ir.Module, ops: list[ir.Operation]) -> dict[int, LoopInfo]:
+def loop_infos(module: ir.Module, ops: list[ir.Operation]) -> dict[int, LoopInfo]:
     """Tag `ops` with their index and read loop ranges off a generalised clone."""
     for i, op in enumerate(ops):
         op.attributes[SCHED_ATTR] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), i)
@@ -381,10 +381,23 @@ def convert_to_nhwc(module: ir.Module) -> int:
 # ------------------------------------------------------------------------- driver
 
 
+@dataclass
+class ScheduleResult:
+    """`prepacked`: entry argument index -> permutation to apply to that weight at load;
+    `nests`: loop nests left in each fusion-block function; `kernels`: loop nests of the
+    whole module one run executes (counted the same way with and without fusion: after
+    the NHWC rewrite, weight pre-packing and block fusion, before per-op tiling)."""
+
+    prepacked: dict[int, list[int]]
+    nests: dict[str, int]
+    kernels: int = 0
+
+
+
 def plan(module: ir.Module, target: str = "host") -> list[OpSchedule]:
     """Tag every linalg op of `module` and return the schedules (conv/matmul first)."""
     ops = list(_linalg_ops(module.operation))
-    infos = _loop_infos(module, ops)
+    infos = loop_infos(module, ops)
     heavy: list[OpSchedule] = []
     light: list[OpSchedule] = []
     for tag, info in sorted(infos.items()):
@@ -412,8 +425,16 @@ def _strip_tags(module: ir.Module) -> None:
 
 
 def apply_schedule(module: ir.Module, target: str = "host", *,
-                   fuse_elementwise: bool = True) -> None:
-    """Tile and vectorise the linalg ops of `module` in place (see module docstring)."""
+                   fuse_elementwise: bool = True) -> ScheduleResult:
+    """Tile and vectorise the linalg ops of `module` in place (see module docstring).
+
+    Fusion blocks (functions tagged `dnnf.fused`) are first made one loop nest each
+    (codegen/block_fusion.py); weight transposes become load-time permutations
+    (codegen/prepack.py).
+    """
+    from dnnfusion_mlir.codegen.block_fusion import count_loop_nests, fuse_blocks
+    from dnnfusion_mlir.codegen.prepack import prepack_weights
+
     if target not in LANES:
         raise ValueError(f"unknown target {target!r} (expected one of {sorted(LANES)})")
     with module.context:
@@ -421,6 +442,9 @@ def apply_schedule(module: ir.Module, target: str = "host", *,
             passmanager.PassManager.parse(
                 "builtin.module(func.func(linalg-fuse-elementwise-ops))").run(module.operation)
         convert_to_nhwc(module)
+        result = ScheduleResult(prepack_weights(module), {})
+        result.nests.update(fuse_blocks(module))
+        result.kernels = count_loop_nests(module)
         schedules = plan(module, target)
         script = ir.Module.parse(
             "module attributes {transform.with_named_sequence} {\n"
@@ -436,3 +460,4 @@ def apply_schedule(module: ir.Module, target: str = "host", *,
             seq.erase()
             del module.operation.attributes["transform.with_named_sequence"]
             _strip_tags(module)
+    return result

@@ -103,3 +103,16 @@ def test_resnet_lowers_to_named_ops() -> None:
     assert linalg.count("linalg.conv_2d_nchw_fchw") == 6
     assert "linalg.pooling_nchw_max" in linalg
     assert "linalg.matmul" in linalg
+
+
+def test_resnet_fuses_conv_epilogues_into_one_kernel_each() -> None:
+    """Every conv block (conv + BN folded + residual add + relu) is one loop nest."""
+    model, x = resnet_model()
+    cm = dnnf.compile(model)
+    unfused = dnnf.compile(model, fuse=False)
+    conv_blocks = [b for b in cm.stats["blocks"] if b["ops"][0]["op"] == "dnnf.conv"]
+    assert len(conv_blocks) >= 5
+    assert all(b["kernels"] == 1 for b in conv_blocks), conv_blocks
+    assert cm.stats["kernels"] < unfused.stats["kernels"]
+    for a, b in zip(cm(x), unfused(x), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -27,9 +27,13 @@ def test_stats_and_stages(chain: tuple) -> None:
     cm = dnnf.compile(model)
     assert cm.stats["onnx_nodes"] == 4
     assert cm.stats["ops_after_import"] == 4  # the bias constant is not counted
-    assert cm.stats["kernels"] == 4
-    # t is a graph output; u and v are the two 4x64 f32 intermediates.
+    # One block (all One-to-One); t is also a graph output, so two loop nests remain.
+    assert [len(b["ops"]) for b in cm.stats["blocks"]] == [4]
+    assert cm.stats["kernels"] == 2
+    assert dnnf.compile(model, fuse=False).stats["kernels"] == 4
+    # t is a graph output; u and v are the two 4x64 f32 intermediates, gone after fusion.
     assert cm.stats["intermediate_bytes"] == 2 * 4 * 64 * 4
+    assert cm.stats["intermediate_bytes_fused"] == 0
     assert '"dnnf.sigmoid"' in cm.mlir("dnnf")
     assert "linalg.generic" in cm.mlir("linalg")
     assert "llvm.func" in cm.mlir("llvm")

@@ -1,0 +1,319 @@
+"""One kernel per fusion block: tile each block's root op and fuse its producers into the tile.
+
+Input: linalg-on-tensors where every fusion block is a private function tagged
+`dnnf.fused` (passes/dnnf_fusion_plan.py), after element-wise fusion has merged element-wise
+chains (and the reshapes between them) into single `linalg.generic`s.
+
+For each block function with more than one loop nest, the *root* (the op producing the
+function's last result) is tiled with `scf.forall` over its outer parallel loops, and every
+other tileable op of the block (linalg ops, `tensor.pad`) is fused into that loop, nearest
+producer first (`transform.structured.fuse_into_containing_op`, TilingInterface). Fused
+producers compute only the slice their consumer's tile reads, so block intermediates are
+never materialised as whole tensors. A step that does not apply is skipped (the sequence
+suppresses failures) and the op stays its own loop nest, which the kernel count shows.
+
+Root tiles (static sizes that divide the loop range, so slices keep static shapes):
+* blocks with a convolution or pooling op, 4-D root: one output row of all channels
+  (``[1, 0, 1, 0]`` for NCHW, ``[1, 1, 0, 0]`` for an NHWC conv root), which is exactly the
+  row tile the per-op conv schedule then vectorises;
+* otherwise: unit tiles on leading parallel loops, `ROW_TILE` rows on the second-to-last
+  parallel loop (matmul M, softmax/layer-norm rows), the last parallel loop whole.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dnnfusion_mlir._mlir import func, ir, passmanager
+from dnnfusion_mlir.codegen.schedule import LoopInfo, largest_divisor, loop_infos
+from dnnfusion_mlir.fusion.profitability import ROW_TILE
+
+#: An `ir.Module` or a `builtin.module` op view (what a pass receives): `.body`,
+#: `.operation` and `str()` are all this module uses.
+ModuleLike = Any
+
+FUSED_ATTR = "dnnf.fused"
+ROOT_ATTR = "dnnf.block_root"
+MEMBER_ATTR = "dnnf.block_member"
+SHIELD_ATTR = "dnnf.shield"
+_ANY = "!transform.any_op"
+_NOT_KERNELS = ("linalg.fill", "linalg.yield", "linalg.index")
+_WINDOWED = ("conv", "pooling")
+_HEAVY = ("linalg.conv", "linalg.depthwise", "linalg.matmul", "linalg.batch_matmul")
+
+
+def block_functions(module: ModuleLike) -> list[ir.Operation]:
+    """The outlined block functions of `module`, in module order."""
+    return [op.operation for op in module.body.operations
+            if op.operation.name == "func.func" and FUSED_ATTR in op.operation.attributes]
+
+
+def _is_tileable(op: ir.Operation) -> bool:
+    name = op.name
+    return (name.startswith("linalg.") and name not in ("linalg.yield", "linalg.index")) \
+        or name == "tensor.pad"
+
+
+def _is_kernel(op: ir.Operation) -> bool:
+    name = op.name
+    return (name.startswith("linalg.") and name not in _NOT_KERNELS) or name in (
+        "scf.forall", "scf.for", "tensor.pad")
+
+
+def loop_nests(fn: ir.Operation) -> int:
+    """Top-level loop nests of one function body (its kernels)."""
+    return sum(1 for op in fn.regions[0].blocks[0].operations if _is_kernel(op.operation))
+
+
+def count_loop_nests(module: ModuleLike) -> int:
+    """Loop nests one run of the entry function executes: its own top-level ones plus,
+    for each call of a block function, that block's."""
+    fns = {ir.StringAttr(op.attributes["sym_name"]).value: op.operation
+           for op in module.body.operations if op.operation.name == "func.func"}
+    total = 0
+    for fn in fns.values():
+        if "sym_visibility" in fn.attributes:
+            continue
+        for op in fn.regions[0].blocks[0].operations:
+            if op.operation.name == "func.call":
+                callee = fns.get(ir.FlatSymbolRefAttr(op.attributes["callee"]).value)
+                total += loop_nests(callee) if callee is not None else 0
+        total += loop_nests(fn)
+    return total
+
+
+def _root(fn: ir.Operation) -> ir.Operation | None:
+    """The op computing the function's last result, looking through reshapes."""
+    ret = fn.regions[0].blocks[0].operations[len(fn.regions[0].blocks[0].operations) - 1]
+    if not len(ret.operands):
+        return None
+    value = ret.operands[len(ret.operands) - 1]
+    while not isinstance(value.owner, ir.Block):
+        owner = value.owner.operation
+        if _is_tileable(owner) and owner.name != "linalg.fill":
+            return owner
+        if owner.name not in ("tensor.expand_shape", "tensor.collapse_shape"):
+            return None
+        value = owner.operands[0]
+    return None
+
+
+def root_tiles(info: LoopInfo, windowed: bool) -> list[int]:
+    """Tile sizes of the block root's loops (0 = not tiled)."""
+    par = [d for d, it in enumerate(info.iterators) if it == "parallel"]
+    tiles = [0] * len(info.ranges)
+    if windowed and len(par) >= 4:
+        nhwc = info.name.startswith(("linalg.conv", "linalg.depthwise", "linalg.pooling"))
+        for d in (par[0], par[1] if nhwc else par[2]):
+            tiles[d] = 1
+        return tiles
+    for d in par[:-2]:
+        tiles[d] = 1
+    if len(par) >= 2:
+        tiles[par[-2]] = largest_divisor(info.ranges[par[-2]], ROW_TILE)
+    return tiles
+
+
+def _weight_side(body: list[ir.Operation]) -> set[ir.Operation]:
+    """Ops computing the filter/right-hand operand of a conv or matmul: every tile reads
+    all of it, so fusing them would recompute them once per tile."""
+    found: set[ir.Operation] = set()
+    work = [op.operands[1] for op in body if op.name.startswith(_HEAVY) and len(op.operands) > 2]
+    while work:
+        value = work.pop()
+        if isinstance(value.owner, ir.Block):
+            continue
+        owner = value.owner.operation
+        if owner not in found:
+            found.add(owner)
+            work.extend(owner.operands)
+    return found
+
+
+def _fusable(body: list[ir.Operation], root: ir.Operation) -> list[ir.Operation]:
+    """Ops to fuse into the root's loop, in program order: tileable, not on the weight side,
+    and every use inside the loop (a block output or a value read by an op left outside
+    stays a loop nest of its own: fusing it would compute it twice)."""
+    weights = _weight_side(body)
+    inside = {root}
+    for op in reversed(body):
+        if op == root or not _is_tileable(op) or op in weights:
+            continue
+        users = [u.owner.operation for r in op.results for u in r.uses]
+        if users and all(u in inside for u in users):
+            inside.add(op)
+    return [op for op in body if op in inside and op != root]
+
+
+def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
+                tags: dict[int, ir.Operation]) -> list[str] | None:
+    root = _root(fn)
+    if root is None or loop_nests(fn) <= 1:
+        return None
+    body = [op.operation for op in fn.regions[0].blocks[0].operations]
+    members = _fusable(body, root)
+    tag = next((t for t, o in tags.items() if o == root), None)
+    if tag is None or tag not in infos:
+        return None
+    windowed = any(any(w in op.name for w in _WINDOWED) for op in body)
+    tiles = root_tiles(infos[tag], windowed)
+    if not any(tiles):
+        return None
+    i64 = ir.IntegerType.get_signless(64)
+    root.attributes[ROOT_ATTR] = ir.IntegerAttr.get(i64, bid)
+    lines = [f"%root = transform.structured.match attributes {{{ROOT_ATTR} = {bid} : i64}} "
+             f"in %r : ({_ANY}) -> {_ANY}",
+             f"%tiled, %loop0 = transform.structured.tile_using_forall %root "
+             f"tile_sizes {tiles} : ({_ANY}) -> ({_ANY}, {_ANY})"]
+    loop = "%loop0"
+    for k, op in enumerate(reversed(members)):
+        op.attributes[MEMBER_ATTR] = ir.IntegerAttr.get(i64, bid * 1000 + k)
+        lines += [
+            f"%m{k} = transform.structured.match attributes {{{MEMBER_ATTR} = "
+            f"{bid * 1000 + k} : i64}} in %r : ({_ANY}) -> {_ANY}",
+            f"%f{k}, %loop{k + 1} = transform.structured.fuse_into_containing_op %m{k} "
+            f"into {loop} : ({_ANY}, {_ANY}) -> ({_ANY}, {_ANY})",
+        ]
+        loop = f"%loop{k + 1}"
+    return lines
+
+
+def _script(blocks: list[list[str]]) -> str:
+    body: list[str] = []
+    for lines in blocks:
+        body.append(f"transform.sequence %root0 : {_ANY} failures(suppress) {{")
+        body.append(f"^bb0(%r: {_ANY}):")
+        body += ["  " + line for line in lines]
+        body.append("}")
+    body.append("transform.yield")
+    inner = "\n  ".join(body)
+    return ("module attributes {transform.with_named_sequence} {\n"
+            f"transform.named_sequence @__transform_main(%root0: {_ANY} "
+            f"{{transform.readonly}}) {{\n  {inner}\n}}\n}}")
+
+
+def _unshare_empties(fn: ir.Operation) -> None:
+    """Give every use of a `tensor.empty` its own copy.
+
+    CSE merges identical empties, so a fused producer's destination can be the root's;
+    `fuse_into_containing_op` then writes the producer's tile into the loop's shared output,
+    over results of other iterations (seen: two transposes sharing one empty).
+    """
+    for op in list(fn.regions[0].blocks[0].operations):
+        if op.operation.name != "tensor.empty":
+            continue
+        uses = [(u.owner.operation, u.operand_number) for u in op.results[0].uses]
+        for owner, index in uses[1:]:
+            with ir.InsertionPoint(op), op.location:
+                clone = op.operation.clone()
+            owner.operands[index] = clone.results[0]
+
+
+def fuse_blocks(module: ModuleLike) -> dict[str, int]:
+    """Tile-and-fuse every block function in place; returns loop nests per block function."""
+    fns = block_functions(module)
+    for fn in fns:
+        _unshare_empties(fn)
+    ops = [op for fn in fns for op in fn.regions[0].blocks[0].operations
+           if _is_tileable(op.operation) and op.operation.name != "tensor.pad"]
+    infos = loop_infos(module, [op.operation for op in ops])
+    tags = {i: op.operation for i, op in enumerate(ops)}
+    scripts = []
+    for fn in fns:
+        bid = ir.IntegerAttr(fn.attributes["dnnf.block"]).value
+        lines = _plan_block(fn, bid, infos, tags)
+        if lines:
+            scripts.append(lines)
+    if scripts:
+        _run_script(module, _script(scripts))
+    _strip(module)
+    return {ir.StringAttr(fn.attributes["sym_name"]).value: loop_nests(fn) for fn in fns}
+
+
+def _run_script(module: ModuleLike, text: str) -> None:
+    script = ir.Module.parse(text)
+    module.operation.attributes["transform.with_named_sequence"] = ir.UnitAttr.get()
+    seq = script.body.operations[0].operation
+    module.body.append(seq)
+    try:
+        passmanager.PassManager.parse(
+            "builtin.module(transform-interpreter,canonicalize,cse)").run(module.operation)
+    finally:
+        seq.erase()
+        del module.operation.attributes["transform.with_named_sequence"]
+
+
+def _strip(module: ModuleLike) -> None:
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        for name in (ROOT_ATTR, MEMBER_ATTR, "dnnf.sched"):
+            if name in op.attributes:
+                del op.attributes[name]
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+
+
+def generalize_transposes(module: ModuleLike) -> None:
+    """Rewrite `linalg.transpose` ops of block functions into generics (see the pass
+    `dnnf-fuse-elementwise`)."""
+    i64 = ir.IntegerType.get_signless(64)
+    found = 0
+    for fn in block_functions(module):
+        for op in fn.regions[0].blocks[0].operations:
+            if op.operation.name == "linalg.transpose":
+                op.operation.attributes[MEMBER_ATTR] = ir.IntegerAttr.get(i64, 0)
+                found += 1
+    if not found:
+        return
+    lines = [f"%t = transform.structured.match attributes {{{MEMBER_ATTR} = 0 : i64}} "
+             f"in %r : ({_ANY}) -> {_ANY}",
+             f"transform.structured.generalize %t : ({_ANY}) -> {_ANY}"]
+    _run_script(module, _script([lines]))
+    _strip(module)
+
+
+def shield_contractions(module: ModuleLike) -> int:
+    """Move each named conv/pool/matmul op of a block function into a private function
+    called in its place, so element-wise fusion (which would rewrite it into a generic to
+    propagate a neighbouring reshape, losing its vectorising schedule) cannot touch it.
+    `unshield` inlines them back. Returns how many were shielded."""
+    count = 0
+    for fn in block_functions(module):
+        for op in list(fn.regions[0].blocks[0].operations):
+            op = op.operation
+            if not op.name.startswith((*_HEAVY, "linalg.pooling")):
+                continue
+            name = f"__dnnf_shield_{count}"
+            count += 1
+            ftype = ir.FunctionType.get([v.type for v in op.operands],
+                                        [r.type for r in op.results])
+            with ir.InsertionPoint(fn), op.location:
+                callee = func.FuncOp(name, ftype, visibility="private")
+            callee.attributes[SHIELD_ATTR] = ir.UnitAttr.get()
+            body = callee.add_entry_block()
+            with ir.InsertionPoint(op), op.location:
+                call = func.CallOp(ftype.results, name, list(op.operands))
+            for old, new in zip(op.results, call.results, strict=True):
+                old.replace_all_uses_with(new)
+            with ir.InsertionPoint(body):
+                ret = func.ReturnOp(list(op.results))
+            op.move_before(ret.operation)
+            for i, arg in enumerate(body.arguments):
+                op.operands[i] = arg
+    return count
+
+
+def unshield(module: ModuleLike) -> None:
+    """Inline the shielded ops back (block calls keep `no_inline`)."""
+    passmanager.PassManager.parse("builtin.module(inline,symbol-dce)").run(module.operation)
+
+
+def inline_blocks(module: ModuleLike) -> None:
+    """Inline every block call into the entry function (after scheduling)."""
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if op.name == "func.call" and "no_inline" in op.attributes:
+            del op.attributes["no_inline"]
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+    passmanager.PassManager.parse("builtin.module(inline,symbol-dce)").run(module.operation)

@@ -1,0 +1,91 @@
+"""Pre-pack weights at load time instead of transposing them on every run.
+
+The NHWC conv/pool rewrite (codegen/schedule.py) and some matmul lowerings transpose a
+filter that is an entry-function weight argument (`dnnf.weight`). Such a transpose depends
+on nothing but the weight, so it is done once, in numpy, when the weights are bound:
+the argument gets the transposed type, the transpose disappears from the code, and the
+compiled model records the permutation to apply to that weight.
+
+
+Matches: a weight argument of the entry function whose only use is either a
+`linalg.transpose`, or one operand of one call to a block function whose matching argument's
+only use is a `linalg.transpose`.
+Sound because: `transpose(w)` with `w` bound to the same array on every call equals the
+pre-transposed array; nothing else reads `w`.
+"""
+
+from __future__ import annotations
+
+from dnnfusion_mlir._mlir import ir
+
+WEIGHT_ATTR = "dnnf.weight"
+
+
+def _functions(module: ir.Module) -> dict[str, ir.Operation]:
+    return {ir.StringAttr(op.attributes["sym_name"]).value: op.operation
+            for op in module.body.operations if op.operation.name == "func.func"}
+
+
+def _single_use(value: ir.Value) -> tuple[ir.Operation, int] | None:
+    uses = list(value.uses)
+    if len(uses) != 1:
+        return None
+    return uses[0].owner.operation, uses[0].operand_number
+
+
+def _transpose_of(value: ir.Value) -> ir.Operation | None:
+    use = _single_use(value)
+    if use and use[0].name == "linalg.transpose" and use[1] == 0:
+        return use[0]
+    return None
+
+
+def _set_arg_type(fn: ir.Operation, index: int, new_type: ir.Type) -> None:
+    block = fn.regions[0].blocks[0]
+    block.arguments[index].set_type(new_type)
+    ftype = ir.FunctionType(ir.TypeAttr(fn.attributes["function_type"]).value)
+    fn.attributes["function_type"] = ir.TypeAttr.get(
+        ir.FunctionType.get([a.type for a in block.arguments], ftype.results))
+
+
+def _fold(transpose: ir.Operation, arg: ir.Value) -> list[int]:
+    perm = [int(p) for p in ir.DenseI64ArrayAttr(transpose.attributes["permutation"])]
+    transpose.results[0].replace_all_uses_with(arg)
+    transpose.erase()
+    return perm
+
+
+def prepack_weights(module: ir.Module, entry: str = "main") -> dict[int, list[int]]:
+    """Fold weight transposes into load-time permutations; returns {entry arg index: perm}."""
+    fns = _functions(module)
+    main = fns[entry]
+    if "arg_attrs" not in main.attributes:
+        return {}
+    perms: dict[int, list[int]] = {}
+    args = main.regions[0].blocks[0].arguments
+    for i, attrs in enumerate(ir.ArrayAttr(main.attributes["arg_attrs"])):
+        dct = ir.DictAttr(attrs)
+        if WEIGHT_ATTR not in dct:
+            continue
+        arg = args[i]
+        transpose = _transpose_of(arg)
+        if transpose is not None:
+            new_type = transpose.results[0].type
+            _set_arg_type(main, i, new_type)
+            perms[i] = _fold(transpose, arg)
+            continue
+        use = _single_use(arg)
+        if not use or use[0].name != "func.call":
+            continue
+        callee = fns.get(ir.FlatSymbolRefAttr(use[0].attributes["callee"]).value)
+        if callee is None:
+            continue
+        inner = callee.regions[0].blocks[0].arguments[use[1]]
+        transpose = _transpose_of(inner)
+        if transpose is None:
+            continue
+        new_type = transpose.results[0].type
+        _set_arg_type(main, i, new_type)
+        _set_arg_type(callee, use[1], new_type)
+        perms[i] = _fold(transpose, inner)
+    return perms

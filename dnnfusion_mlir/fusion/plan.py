@@ -1,0 +1,296 @@
+"""Fusion-plan generation on the ECG (DESIGN.md §4, DNNFusion §4.3).
+
+Seeds are One-to-One ops, smallest intermediate result first. From a seed the block grows
+into successors recursively while the table (`fusion.table`) allows it, then into
+predecessors one candidate at a time; both repeat until nothing changes. Then the next
+seed is taken from the ops still unfused (One-to-One first, then any op, smallest result
+first), so every op ends in exactly one block.
+
+Legality beyond the table: a block must stay convex in the graph of blocks — no path may
+leave the block and come back (through unfused ops or through other blocks), or the block
+could not run as one kernel. Results a block produces that are read outside it (or returned
+by the function) are block outputs; everything else is internal to the block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from dnnfusion_mlir.dialects.mapping import MappingType
+from dnnfusion_mlir.ecg import ECG, RETURN, EcgNode
+from dnnfusion_mlir.fusion.table import Cell, Colour, lookup
+
+#: Decides a Y cell: (plan, block node indices, candidate node index, cell) -> fuse?
+Profitable = Callable[["Planner", list[int], int, Cell], bool]
+
+
+@dataclass
+class Block:
+    """One fusion block: ECG node indices in program order and the block's mapping type."""
+
+    id: int
+    nodes: list[int]
+    mapping: MappingType
+    outputs: list[int] = field(default_factory=list)  # nodes with a result read outside
+
+
+@dataclass
+class Decision:
+    """One table lookup the planner made (for reports and tests)."""
+
+    producer: str
+    consumer: str
+    cell: Cell
+    fused: bool
+    reason: str
+
+
+@dataclass
+class FusionPlan:
+    """The blocks of one function, in an order where every block follows its producers."""
+
+    ecg: ECG
+    blocks: list[Block]
+    decisions: list[Decision]
+
+    def block_of(self) -> dict[int, int]:
+        """ECG node index -> block id."""
+        return {n: b.id for b in self.blocks for n in b.nodes}
+
+
+def _always(_planner: Planner, _block: list[int], _cand: int, _cell: Cell) -> bool:
+    return True
+
+
+class Planner:
+    """Runs the DNNFusion algorithm over the nodes of one ECG."""
+
+    def __init__(self, ecg: ECG, profitable: Profitable = _always, corf: bool = False,
+                 legal: Callable[[EcgNode], bool] | None = None) -> None:
+        self.ecg = ecg
+        self.nodes = ecg.nodes
+        self.profitable = profitable
+        self.corf = corf
+        self.legal = legal or (lambda _n: True)
+        self.group: dict[int, int] = {}  # node -> block id of fused nodes
+        self.members: dict[int, list[int]] = {}
+        self.decisions: list[Decision] = []
+        self._types: dict[int, MappingType] = {}
+        self.green_only = False
+
+    # ------------------------------------------------------------------ graph helpers
+
+    def succ(self, n: int) -> list[int]:
+        return [c for c in self.nodes[n].consumers if isinstance(c, int)]
+
+    def pred(self, n: int) -> list[int]:
+        return [p for p in self.nodes[n].producers if isinstance(p, int)]
+
+    def _unit(self, n: int, current: set[int]) -> set[int]:
+        """The nodes that move together with `n`: its block, or itself."""
+        if n in current:
+            return current
+        g = self.group.get(n)
+        return set(self.members[g]) if g is not None else {n}
+
+    def convex(self, merged: set[int]) -> bool:
+        """No path leaves `merged` and re-enters it (blocks count as single nodes)."""
+        frontier = [s for n in merged for s in self.succ(n) if s not in merged]
+        seen: set[int] = set()
+        while frontier:
+            n = frontier.pop()
+            if n in seen:
+                continue
+            unit = self._unit(n, merged)
+            seen |= unit
+            for m in unit:
+                for s in self.succ(m):
+                    if s in merged:
+                        return False
+                    if s not in seen:
+                        frontier.append(s)
+        return True
+
+    # --------------------------------------------------------------------- decisions
+
+    def _consumer_type(self, cand: int, block: set[int]) -> MappingType:
+        """The candidate's mapping on the edges from the block (broadcast operand -> 1:M)."""
+        node = self.nodes[cand]
+        kinds = {node.operand_mappings[i] for i, p in enumerate(node.producers) if p in block}
+        return MappingType.ONE_TO_MANY if kinds == {MappingType.ONE_TO_MANY} else node.mapping
+
+    def _try(self, block: list[int], mapping: MappingType, cand: int,
+             as_producer: bool) -> MappingType | None:
+        """The new block type if `cand` may join `block`, else None.
+
+        While `self.green_only` is set, Y cells are deferred (not decided, not logged).
+        """
+        members = set(block)
+        if as_producer:
+            cell = lookup(self.nodes[cand].mapping, mapping, self.corf)
+        else:
+            cell = lookup(mapping, self._consumer_type(cand, members), self.corf)
+        if self.green_only and cell.colour != Colour.GREEN:
+            return None
+        fused, reason = self._decide(block, cand, cell, members)
+        names = (self.nodes[cand].name, "block") if as_producer else ("block",
+                                                                      self.nodes[cand].name)
+        self.decisions.append(Decision(names[0], names[1], cell, fused, reason))
+        return cell.result if fused else None
+
+    def _decide(self, block: list[int], cand: int, cell: Cell,
+                members: set[int]) -> tuple[bool, str]:
+        if cell.colour == Colour.RED or cell.result is None:
+            return False, "table: X"
+        if not self.legal(self.nodes[cand]):
+            return False, "not fusible by code generation"
+        if self._is_corf(block, cand, cell) and not corf_pattern(self, block, cand):
+            return False, "CORF: not a supported Many-to-Many pair"
+        if not self.convex(members | {cand}):
+            return False, "would create a cycle"
+        if cell.colour == Colour.YELLOW and not self.profitable(self, block, cand, cell):
+            return False, "not profitable"
+        return True, "table: G" if cell.colour == Colour.GREEN else "profitable"
+
+    def _is_corf(self, block: list[int], cand: int, cell: Cell) -> bool:
+        """Whether the decision joins two Many-to-Many ops (only CORF allows it)."""
+        cand_m2m = self.nodes[cand].mapping == MappingType.MANY_TO_MANY
+        return self.corf and cand_m2m and any(
+            self.nodes[b].mapping == MappingType.MANY_TO_MANY for b in block)
+
+    # --------------------------------------------------------------------- growth
+
+    def _grow_successors(self, block: list[int], mapping: MappingType) -> MappingType:
+        work = [s for n in block for s in self.succ(n)]
+        while work:
+            cand = work.pop(0)
+            if cand in self.group or cand in block:
+                continue
+            new = self._try(block, mapping, cand, as_producer=False)
+            if new is not None:
+                block.append(cand)
+                mapping = new
+                work.extend(self.succ(cand))  # recursive growth from the new member
+        return mapping
+
+    def _grow_predecessors(self, block: list[int], mapping: MappingType
+                           ) -> tuple[MappingType, bool]:
+        cands = sorted({p for n in block for p in self.pred(n)
+                        if p not in self.group and p not in block},
+                       key=lambda p: (sum(self.nodes[p].bytes), p))
+        for cand in cands:
+            if not self.green_only and self._reserved_epilogue(cand):
+                continue
+            new = self._try(block, mapping, cand, as_producer=True)
+            if new is not None:
+                block.append(cand)
+                return new, True  # one at a time: successors get another chance
+        return mapping, False
+
+    def _reserved_epilogue(self, cand: int) -> bool:
+        """A One-to-One op that is the only consumer of an unfused Many-to-Many op: it will
+        be that op's epilogue (a G cell) when the op's turn comes, so no Y cell takes it."""
+        if self.nodes[cand].mapping != MappingType.ONE_TO_ONE:
+            return False
+        return any(self.nodes[p].mapping == MappingType.MANY_TO_MANY and p not in self.group
+                   and self.succ(p) == [cand] for p in self.pred(cand))
+
+    def _seed_order(self) -> list[int]:
+        def key(n: EcgNode) -> tuple[int, int, int]:
+            return (n.mapping != MappingType.ONE_TO_ONE, sum(n.bytes), n.index)
+        return [n.index for n in sorted(self.nodes, key=key)]
+
+    def run(self) -> FusionPlan:
+        """Partition every node into blocks."""
+        for seed in self._seed_order():
+            if seed in self.group:
+                continue
+            block = [seed]
+            mapping = self.nodes[seed].mapping
+            # G cells first (successors, then predecessors, until stable), then Y cells:
+            # a conv keeps its epilogue rather than handing it to a consumer as a prologue.
+            for green_only in (True, False):
+                self.green_only = green_only
+                grown = True
+                while grown:
+                    mapping = self._grow_successors(block, mapping)
+                    mapping, grown = self._grow_predecessors(block, mapping)
+            bid = len(self.members)
+            block.sort()
+            self.members[bid] = block
+            for n in block:
+                self.group[n] = bid
+            self._types[bid] = mapping
+        return FusionPlan(self.ecg, self._ordered_blocks(), self.decisions)
+
+    def _ordered_blocks(self) -> list[Block]:
+        """Blocks in a topological order of the block graph (ties: first node)."""
+        deps = {b: {self.group[p] for n in ns for p in self.pred(n)} - {b}
+                for b, ns in self.members.items()}
+        done: list[int] = []
+        ready = sorted((b for b, d in deps.items() if not d), key=lambda b: self.members[b][0])
+        while ready:
+            b = ready.pop(0)
+            done.append(b)
+            for o, d in deps.items():
+                if b in d:
+                    d.discard(b)
+                    if not d and o not in done and o not in ready:
+                        ready.append(o)
+            ready.sort(key=lambda x: self.members[x][0])
+        if len(done) != len(self.members):
+            raise RuntimeError("fusion plan has a cycle between blocks")  # convex() prevents it
+        blocks = []
+        for new_id, b in enumerate(done):
+            nodes = self.members[b]
+            outputs = [n for n in nodes if any(not isinstance(c, int) or c not in nodes
+                                               for c in self.nodes[n].consumers)]
+            blocks.append(Block(new_id, nodes, self._types[b], outputs))
+        return blocks
+
+
+#: CORF pairs (producer op, consumer op) our code generator makes one loop nest.
+CORF_PAIRS = frozenset({("dnnf.conv", "dnnf.conv"), ("dnnf.matmul", "dnnf.matmul"),
+                        ("dnnf.matmul", "dnnf.softmax"), ("dnnf.softmax", "dnnf.matmul")})
+
+
+def corf_pattern(planner: Planner, block: list[int], cand: int) -> bool:
+    """CORF fusion is limited to consecutive pairs of `CORF_PAIRS` along a direct edge:
+    pointwise conv -> depthwise conv, and attention's matmul -> softmax -> matmul."""
+    nodes = planner.nodes
+    c = nodes[cand]
+    for b in block:
+        if nodes[b].mapping != MappingType.MANY_TO_MANY:
+            continue
+        if cand in planner.succ(b):
+            pair, first, second = (nodes[b].name, c.name), nodes[b], c
+        elif b in planner.succ(cand):
+            pair, first, second = (c.name, nodes[b].name), c, nodes[b]
+        else:
+            return False
+        if pair not in CORF_PAIRS:
+            return False
+        if pair == ("dnnf.conv", "dnnf.conv") and not _pointwise_then_depthwise(first, second):
+            return False
+    return True
+
+
+def _pointwise_then_depthwise(first: EcgNode, second: EcgNode) -> bool:
+    w1 = first.op.operands[1].type
+    w2 = second.op.operands[1].type
+    from dnnfusion_mlir._mlir import ir
+
+    k1 = ir.RankedTensorType(w1).shape[2:]
+    group = ir.IntegerAttr(second.op.attributes["group"]).value
+    channels = ir.RankedTensorType(w2).shape[0]
+    return all(k == 1 for k in k1) and group == channels and group > 1
+
+
+def plan_fusion(ecg: ECG, profitable: Profitable = _always, corf: bool = False,
+                legal: Callable[[EcgNode], bool] | None = None) -> FusionPlan:
+    """Run the planner over `ecg` (one function's nodes)."""
+    return Planner(ecg, profitable, corf, legal).run()
+
+
+__all__ = ["RETURN", "Block", "Decision", "FusionPlan", "Planner", "plan_fusion"]

@@ -1,0 +1,48 @@
+// RUN: dnnf-opt %s --dnnf-fusion-plan --convert-dnnf-to-linalg --dnnf-fuse-elementwise --dnnf-fuse-blocks --split-input-file | FileCheck %s
+
+// Conv + bias + residual add + relu: one block, one loop nest (rows of the output); the
+// conv and the element-wise epilogue are computed per row tile inside it.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-NOT: linalg.generic
+// CHECK-NOT: linalg.conv
+// CHECK: scf.forall
+// CHECK: tensor.pad
+// CHECK: linalg.conv_2d_nchw_fchw
+// CHECK-SAME: tensor<1x4x1x8xf32>
+// CHECK: linalg.generic
+// CHECK: arith.addf
+// CHECK: arith.maximumf
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: linalg.
+// CHECK: return
+// CHECK-LABEL: func.func @conv_add_relu
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NEXT: return
+func.func @conv_add_relu(%x: tensor<1x4x8x8xf32>, %w: tensor<4x4x3x3xf32>, %b: tensor<4xf32>, %r: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+  %a = "dnnf.conv"(%x, %w, %b) {dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 1>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
+  %s = "dnnf.add"(%a, %r) {mapping = "one_to_one"} : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %y = "dnnf.relu"(%s) {mapping = "one_to_one"} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  return %y : tensor<1x4x8x8xf32>
+}
+
+// -----
+
+// Attention heads: bias add, reshape and transpose fold into one generic's indexing (no
+// copy kernel for the reshape/transpose), and the scores matmul and softmax follow in the
+// same loop over rows of the scores.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-NOT: linalg.transpose
+// CHECK-NOT: linalg.copy
+// CHECK: scf.forall
+// CHECK-NOT: linalg.transpose
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: linalg.
+// CHECK: return
+func.func @heads_scores(%q: tensor<1x16x32xf32>, %bq: tensor<32xf32>, %kt: tensor<1x2x16x16xf32>) -> tensor<1x2x16x16xf32> {
+  %a = "dnnf.add"(%q, %bq) {mapping = "one_to_one"} : (tensor<1x16x32xf32>, tensor<32xf32>) -> tensor<1x16x32xf32>
+  %r = "dnnf.reshape"(%a) {mapping = "reorganize"} : (tensor<1x16x32xf32>) -> tensor<1x16x2x16xf32>
+  %t = "dnnf.transpose"(%r) {mapping = "shuffle", perm = array<i64: 0, 2, 1, 3>} : (tensor<1x16x2x16xf32>) -> tensor<1x2x16x16xf32>
+  %s = "dnnf.matmul"(%t, %kt) {mapping = "many_to_many"} : (tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32>) -> tensor<1x2x16x16xf32>
+  %p = "dnnf.softmax"(%s) {axis = 3 : i64, mapping = "many_to_many"} : (tensor<1x2x16x16xf32>) -> tensor<1x2x16x16xf32>
+  return %p : tensor<1x2x16x16xf32>
+}

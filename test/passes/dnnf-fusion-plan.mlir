@@ -1,0 +1,489 @@
+// RUN: dnnf-opt %s --dnnf-fusion-plan --split-input-file | FileCheck %s
+
+// One case per cell of the fusion table (fusion/table.py): producer row -> consumer column.
+// Fused cases become one block function with the cell's result type; the rest two blocks.
+
+// Fuse (G).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "one_to_one"
+// CHECK: dnnf.relu
+// CHECK: dnnf.sigmoid
+// CHECK-LABEL: func.func @o2o_to_o2o
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NOT: call
+func.func @o2o_to_o2o(%x: tensor<8x16xf32>) -> tensor<8x16xf32> {
+  %p = "dnnf.relu"(%x) {mapping = "one_to_one"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.sigmoid"(%p) {mapping = "one_to_one"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %c : tensor<8x16xf32>
+}
+
+// -----
+
+// Fuse (G).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "one_to_many"
+// CHECK: dnnf.relu
+// CHECK: dnnf.expand
+// CHECK-LABEL: func.func @o2o_to_o2m
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NOT: call
+func.func @o2o_to_o2m(%x: tensor<8x16xf32>) -> tensor<2x8x16xf32> {
+  %p = "dnnf.relu"(%x) {mapping = "one_to_one"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.expand"(%p) {mapping = "one_to_many"} : (tensor<8x16xf32>) -> tensor<2x8x16xf32>
+  return %c : tensor<2x8x16xf32>
+}
+
+// -----
+
+// Fuse (Y: softmax reads each row once, nothing recomputed).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "many_to_many"
+// CHECK: dnnf.relu
+// CHECK: dnnf.softmax
+// CHECK-LABEL: func.func @o2o_to_m2m
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NOT: call
+func.func @o2o_to_m2m(%x: tensor<8x16xf32>) -> tensor<8x16xf32> {
+  %p = "dnnf.relu"(%x) {mapping = "one_to_one"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.softmax"(%p) {axis = 1 : i64, mapping = "many_to_many"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %c : tensor<8x16xf32>
+}
+
+// -----
+
+// Fuse (G).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "reorganize"
+// CHECK: dnnf.relu
+// CHECK: dnnf.reshape
+// CHECK-LABEL: func.func @o2o_to_reorg
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NOT: call
+func.func @o2o_to_reorg(%x: tensor<8x16xf32>) -> tensor<128xf32> {
+  %p = "dnnf.relu"(%x) {mapping = "one_to_one"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.reshape"(%p) {mapping = "reorganize"} : (tensor<8x16xf32>) -> tensor<128xf32>
+  return %c : tensor<128xf32>
+}
+
+// -----
+
+// Fuse (G).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "shuffle"
+// CHECK: dnnf.relu
+// CHECK: dnnf.transpose
+// CHECK-LABEL: func.func @o2o_to_shuffle
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NOT: call
+func.func @o2o_to_shuffle(%x: tensor<8x16xf32>) -> tensor<16x8xf32> {
+  %p = "dnnf.relu"(%x) {mapping = "one_to_one"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.transpose"(%p) {mapping = "shuffle", perm = array<i64: 1, 0>} : (tensor<8x16xf32>) -> tensor<16x8xf32>
+  return %c : tensor<16x8xf32>
+}
+
+// -----
+
+// Fuse (G).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "one_to_many"
+// CHECK: dnnf.expand
+// CHECK: dnnf.sigmoid
+// CHECK-LABEL: func.func @o2m_to_o2o
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NOT: call
+func.func @o2m_to_o2o(%x: tensor<1x16xf32>) -> tensor<8x16xf32> {
+  %p = "dnnf.expand"(%x) {mapping = "one_to_many"} : (tensor<1x16xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.sigmoid"(%p) {mapping = "one_to_one"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %c : tensor<8x16xf32>
+}
+
+// -----
+
+// Fuse (Y: 2x recompute of a copy (576 B) < 1024 B saved).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "one_to_many"
+// CHECK: dnnf.expand
+// CHECK: dnnf.expand
+// CHECK-LABEL: func.func @o2m_to_o2m
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NOT: call
+func.func @o2m_to_o2m(%x: tensor<1x16xf32>) -> tensor<2x8x16xf32> {
+  %p = "dnnf.expand"(%x) {mapping = "one_to_many"} : (tensor<1x16xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.expand"(%p) {mapping = "one_to_many"} : (tensor<8x16xf32>) -> tensor<2x8x16xf32>
+  return %c : tensor<2x8x16xf32>
+}
+
+// -----
+
+// Do not fuse: X.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "one_to_many"
+// CHECK: dnnf.expand
+// CHECK-NOT: dnnf.softmax
+// CHECK-LABEL: func.func private @dnnf_block_1
+// CHECK-SAME: dnnf.fused = "many_to_many"
+// CHECK-LABEL: func.func @o2m_to_m2m
+// CHECK: call @dnnf_block_0
+// CHECK: call @dnnf_block_1
+func.func @o2m_to_m2m(%x: tensor<1x16xf32>) -> tensor<8x16xf32> {
+  %p = "dnnf.expand"(%x) {mapping = "one_to_many"} : (tensor<1x16xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.softmax"(%p) {axis = 1 : i64, mapping = "many_to_many"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %c : tensor<8x16xf32>
+}
+
+// -----
+
+// Fuse (Y: nothing recomputed).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "one_to_many"
+// CHECK: dnnf.expand
+// CHECK: dnnf.reshape
+// CHECK-LABEL: func.func @o2m_to_reorg
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NOT: call
+func.func @o2m_to_reorg(%x: tensor<1x16xf32>) -> tensor<128xf32> {
+  %p = "dnnf.expand"(%x) {mapping = "one_to_many"} : (tensor<1x16xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.reshape"(%p) {mapping = "reorganize"} : (tensor<8x16xf32>) -> tensor<128xf32>
+  return %c : tensor<128xf32>
+}
+
+// -----
+
+// Fuse (Y: nothing recomputed).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "one_to_many"
+// CHECK: dnnf.expand
+// CHECK: dnnf.transpose
+// CHECK-LABEL: func.func @o2m_to_shuffle
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NOT: call
+func.func @o2m_to_shuffle(%x: tensor<1x16xf32>) -> tensor<16x8xf32> {
+  %p = "dnnf.expand"(%x) {mapping = "one_to_many"} : (tensor<1x16xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.transpose"(%p) {mapping = "shuffle", perm = array<i64: 1, 0>} : (tensor<8x16xf32>) -> tensor<16x8xf32>
+  return %c : tensor<16x8xf32>
+}
+
+// -----
+
+// Fuse (G).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "many_to_many"
+// CHECK: dnnf.softmax
+// CHECK: dnnf.sigmoid
+// CHECK-LABEL: func.func @m2m_to_o2o
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NOT: call
+func.func @m2m_to_o2o(%x: tensor<8x16xf32>) -> tensor<8x16xf32> {
+  %p = "dnnf.softmax"(%x) {axis = 1 : i64, mapping = "many_to_many"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.sigmoid"(%p) {mapping = "one_to_one"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %c : tensor<8x16xf32>
+}
+
+// -----
+
+// Do not fuse: Y: 2x recompute of softmax (1280) > 1024 B saved.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "many_to_many"
+// CHECK: dnnf.softmax
+// CHECK-NOT: dnnf.expand
+// CHECK-LABEL: func.func private @dnnf_block_1
+// CHECK-SAME: dnnf.fused = "one_to_many"
+// CHECK-LABEL: func.func @m2m_to_o2m
+// CHECK: call @dnnf_block_0
+// CHECK: call @dnnf_block_1
+func.func @m2m_to_o2m(%x: tensor<8x16xf32>) -> tensor<2x8x16xf32> {
+  %p = "dnnf.softmax"(%x) {axis = 1 : i64, mapping = "many_to_many"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.expand"(%p) {mapping = "one_to_many"} : (tensor<8x16xf32>) -> tensor<2x8x16xf32>
+  return %c : tensor<2x8x16xf32>
+}
+
+// -----
+
+// Do not fuse: X (softmax -> softmax is no CORF pair).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "many_to_many"
+// CHECK: dnnf.softmax
+// CHECK-NOT: dnnf.softmax
+// CHECK-LABEL: func.func private @dnnf_block_1
+// CHECK-SAME: dnnf.fused = "many_to_many"
+// CHECK-LABEL: func.func @m2m_to_m2m
+// CHECK: call @dnnf_block_0
+// CHECK: call @dnnf_block_1
+func.func @m2m_to_m2m(%x: tensor<8x16xf32>) -> tensor<8x16xf32> {
+  %p = "dnnf.softmax"(%x) {axis = 1 : i64, mapping = "many_to_many"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.softmax"(%p) {axis = 1 : i64, mapping = "many_to_many"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %c : tensor<8x16xf32>
+}
+
+// -----
+
+// Fuse (Y: nothing recomputed).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "many_to_many"
+// CHECK: dnnf.softmax
+// CHECK: dnnf.reshape
+// CHECK-LABEL: func.func @m2m_to_reorg
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NOT: call
+func.func @m2m_to_reorg(%x: tensor<8x16xf32>) -> tensor<128xf32> {
+  %p = "dnnf.softmax"(%x) {axis = 1 : i64, mapping = "many_to_many"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.reshape"(%p) {mapping = "reorganize"} : (tensor<8x16xf32>) -> tensor<128xf32>
+  return %c : tensor<128xf32>
+}
+
+// -----
+
+// Fuse (Y: nothing recomputed).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "many_to_many"
+// CHECK: dnnf.softmax
+// CHECK: dnnf.transpose
+// CHECK-LABEL: func.func @m2m_to_shuffle
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NOT: call
+func.func @m2m_to_shuffle(%x: tensor<8x16xf32>) -> tensor<16x8xf32> {
+  %p = "dnnf.softmax"(%x) {axis = 1 : i64, mapping = "many_to_many"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.transpose"(%p) {mapping = "shuffle", perm = array<i64: 1, 0>} : (tensor<8x16xf32>) -> tensor<16x8xf32>
+  return %c : tensor<16x8xf32>
+}
+
+// -----
+
+// Fuse (G).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "reorganize"
+// CHECK: dnnf.reshape
+// CHECK: dnnf.sigmoid
+// CHECK-LABEL: func.func @reorg_to_o2o
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NOT: call
+func.func @reorg_to_o2o(%x: tensor<16x8xf32>) -> tensor<8x16xf32> {
+  %p = "dnnf.reshape"(%x) {mapping = "reorganize"} : (tensor<16x8xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.sigmoid"(%p) {mapping = "one_to_one"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %c : tensor<8x16xf32>
+}
+
+// -----
+
+// Fuse (Y: 2x recompute of a copy (1024) = 1024 B saved).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "one_to_many"
+// CHECK: dnnf.reshape
+// CHECK: dnnf.expand
+// CHECK-LABEL: func.func @reorg_to_o2m
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NOT: call
+func.func @reorg_to_o2m(%x: tensor<16x8xf32>) -> tensor<2x8x16xf32> {
+  %p = "dnnf.reshape"(%x) {mapping = "reorganize"} : (tensor<16x8xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.expand"(%p) {mapping = "one_to_many"} : (tensor<8x16xf32>) -> tensor<2x8x16xf32>
+  return %c : tensor<2x8x16xf32>
+}
+
+// -----
+
+// Fuse (Y: nothing recomputed).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "many_to_many"
+// CHECK: dnnf.reshape
+// CHECK: dnnf.softmax
+// CHECK-LABEL: func.func @reorg_to_m2m
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NOT: call
+func.func @reorg_to_m2m(%x: tensor<16x8xf32>) -> tensor<8x16xf32> {
+  %p = "dnnf.reshape"(%x) {mapping = "reorganize"} : (tensor<16x8xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.softmax"(%p) {axis = 1 : i64, mapping = "many_to_many"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %c : tensor<8x16xf32>
+}
+
+// -----
+
+// Fuse (G).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "reorganize"
+// CHECK: dnnf.reshape
+// CHECK: dnnf.reshape
+// CHECK-LABEL: func.func @reorg_to_reorg
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NOT: call
+func.func @reorg_to_reorg(%x: tensor<16x8xf32>) -> tensor<128xf32> {
+  %p = "dnnf.reshape"(%x) {mapping = "reorganize"} : (tensor<16x8xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.reshape"(%p) {mapping = "reorganize"} : (tensor<8x16xf32>) -> tensor<128xf32>
+  return %c : tensor<128xf32>
+}
+
+// -----
+
+// Fuse (G).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "reorganize"
+// CHECK: dnnf.reshape
+// CHECK: dnnf.transpose
+// CHECK-LABEL: func.func @reorg_to_shuffle
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NOT: call
+func.func @reorg_to_shuffle(%x: tensor<16x8xf32>) -> tensor<16x8xf32> {
+  %p = "dnnf.reshape"(%x) {mapping = "reorganize"} : (tensor<16x8xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.transpose"(%p) {mapping = "shuffle", perm = array<i64: 1, 0>} : (tensor<8x16xf32>) -> tensor<16x8xf32>
+  return %c : tensor<16x8xf32>
+}
+
+// -----
+
+// Fuse (G).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "shuffle"
+// CHECK: dnnf.transpose
+// CHECK: dnnf.sigmoid
+// CHECK-LABEL: func.func @shuffle_to_o2o
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NOT: call
+func.func @shuffle_to_o2o(%x: tensor<16x8xf32>) -> tensor<8x16xf32> {
+  %p = "dnnf.transpose"(%x) {mapping = "shuffle", perm = array<i64: 1, 0>} : (tensor<16x8xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.sigmoid"(%p) {mapping = "one_to_one"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %c : tensor<8x16xf32>
+}
+
+// -----
+
+// Fuse (Y: 2x recompute of a copy (1024) = 1024 B saved).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "one_to_many"
+// CHECK: dnnf.transpose
+// CHECK: dnnf.expand
+// CHECK-LABEL: func.func @shuffle_to_o2m
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NOT: call
+func.func @shuffle_to_o2m(%x: tensor<16x8xf32>) -> tensor<2x8x16xf32> {
+  %p = "dnnf.transpose"(%x) {mapping = "shuffle", perm = array<i64: 1, 0>} : (tensor<16x8xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.expand"(%p) {mapping = "one_to_many"} : (tensor<8x16xf32>) -> tensor<2x8x16xf32>
+  return %c : tensor<2x8x16xf32>
+}
+
+// -----
+
+// Fuse (Y: nothing recomputed).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "many_to_many"
+// CHECK: dnnf.transpose
+// CHECK: dnnf.softmax
+// CHECK-LABEL: func.func @shuffle_to_m2m
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NOT: call
+func.func @shuffle_to_m2m(%x: tensor<16x8xf32>) -> tensor<8x16xf32> {
+  %p = "dnnf.transpose"(%x) {mapping = "shuffle", perm = array<i64: 1, 0>} : (tensor<16x8xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.softmax"(%p) {axis = 1 : i64, mapping = "many_to_many"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %c : tensor<8x16xf32>
+}
+
+// -----
+
+// Fuse (G).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "reorganize"
+// CHECK: dnnf.transpose
+// CHECK: dnnf.reshape
+// CHECK-LABEL: func.func @shuffle_to_reorg
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NOT: call
+func.func @shuffle_to_reorg(%x: tensor<16x8xf32>) -> tensor<128xf32> {
+  %p = "dnnf.transpose"(%x) {mapping = "shuffle", perm = array<i64: 1, 0>} : (tensor<16x8xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.reshape"(%p) {mapping = "reorganize"} : (tensor<8x16xf32>) -> tensor<128xf32>
+  return %c : tensor<128xf32>
+}
+
+// -----
+
+// Fuse (G).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "shuffle"
+// CHECK: dnnf.transpose
+// CHECK: dnnf.transpose
+// CHECK-LABEL: func.func @shuffle_to_shuffle
+// CHECK-NEXT: call @dnnf_block_0
+// CHECK-NOT: call
+func.func @shuffle_to_shuffle(%x: tensor<16x8xf32>) -> tensor<16x8xf32> {
+  %p = "dnnf.transpose"(%x) {mapping = "shuffle", perm = array<i64: 1, 0>} : (tensor<16x8xf32>) -> tensor<8x16xf32>
+  %c = "dnnf.transpose"(%p) {mapping = "shuffle", perm = array<i64: 1, 0>} : (tensor<8x16xf32>) -> tensor<16x8xf32>
+  return %c : tensor<16x8xf32>
+}
+
+// -----
+
+// A fused producer that is also returned stays a block output (two results).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: -> (tensor<8x16xf32>, tensor<8x16xf32>)
+// CHECK: %[[R:.*]] = "dnnf.relu"
+// CHECK: %[[S:.*]] = "dnnf.sigmoid"(%[[R]])
+// CHECK: return %[[R]], %[[S]]
+// CHECK-LABEL: func.func @output_inside_block
+// CHECK: %[[C:.*]]:2 = call @dnnf_block_0
+// CHECK: return %[[C]]#1, %[[C]]#0
+func.func @output_inside_block(%x: tensor<8x16xf32>) -> (tensor<8x16xf32>, tensor<8x16xf32>) {
+  %r = "dnnf.relu"(%x) {mapping = "one_to_one"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  %s = "dnnf.sigmoid"(%r) {mapping = "one_to_one"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %s, %r : tensor<8x16xf32>, tensor<8x16xf32>
+}
+
+// -----
+
+// Do not fuse relu with the add: the path relu -> softmax -> softmax -> add leaves the block
+// and comes back (a cycle between blocks). relu takes the first softmax (Y, profitable);
+// the add becomes the second softmax's epilogue (G); relu's result is an output of block 0.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: -> (tensor<8x16xf32>, tensor<8x16xf32>)
+// CHECK: "dnnf.relu"
+// CHECK: "dnnf.softmax"
+// CHECK-NOT: "dnnf.add"
+// CHECK-LABEL: func.func private @dnnf_block_1
+// CHECK-SAME: dnnf.fused = "many_to_many"
+// CHECK: "dnnf.softmax"
+// CHECK: "dnnf.add"
+// CHECK-LABEL: func.func @residual_around_blocks
+// CHECK: %[[A:.*]]:2 = call @dnnf_block_0
+// CHECK: call @dnnf_block_1(%[[A]]#1, %[[A]]#0)
+func.func @residual_around_blocks(%x: tensor<8x16xf32>) -> tensor<8x16xf32> {
+  %r = "dnnf.relu"(%x) {mapping = "one_to_one"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  %s1 = "dnnf.softmax"(%r) {axis = 1 : i64, mapping = "many_to_many"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  %s2 = "dnnf.softmax"(%s1) {axis = 1 : i64, mapping = "many_to_many"} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  %y = "dnnf.add"(%r, %s2) {mapping = "one_to_one"} : (tensor<8x16xf32>, tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %y : tensor<8x16xf32>
+}
+
+// -----
+
+// Small constants are cloned into the block; dense_resource weights stay in the entry
+// function and are passed in (so they can be hoisted to load-time arguments).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: (%[[X:.*]]: tensor<8x16xf32>, %[[W:.*]]: tensor<8x16xf32>)
+// CHECK: %[[C:.*]] = "dnnf.constant"() {value = dense<2.000000e+00>
+// CHECK: "dnnf.mul"(%[[X]], %[[C]])
+// CHECK: "dnnf.add"({{.*}}, %[[W]])
+// CHECK-LABEL: func.func @constants
+// CHECK: %[[WT:.*]] = "dnnf.constant"() {value = dense_resource<w>
+// CHECK-NOT: dense<2.0
+// CHECK: call @dnnf_block_0(%{{.*}}, %[[WT]])
+func.func @constants(%x: tensor<8x16xf32>) -> tensor<8x16xf32> {
+  %c = "dnnf.constant"() {value = dense<2.0> : tensor<8x16xf32>} : () -> tensor<8x16xf32>
+  %w = "dnnf.constant"() {value = dense_resource<w> : tensor<8x16xf32>} : () -> tensor<8x16xf32>
+  %m = "dnnf.mul"(%x, %c) {mapping = "one_to_one"} : (tensor<8x16xf32>, tensor<8x16xf32>) -> tensor<8x16xf32>
+  %y = "dnnf.add"(%m, %w) {mapping = "one_to_one"} : (tensor<8x16xf32>, tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %y : tensor<8x16xf32>
+}
+
+// -----
+
+// A conv keeps its epilogue (G cells first): the relu joins the conv, not the next conv
+// as a prologue; the two convs are no CORF pair (3x3 -> 3x3), so two blocks.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK: "dnnf.conv"
+// CHECK-NEXT: "dnnf.relu"
+// CHECK-NEXT: return
+// CHECK-LABEL: func.func private @dnnf_block_1
+// CHECK: "dnnf.conv"
+// CHECK-NEXT: return
+func.func @conv_relu_conv(%x: tensor<1x4x8x8xf32>, %w1: tensor<4x4x3x3xf32>, %w2: tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32> {
+  %a = "dnnf.conv"(%x, %w1) {dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 0>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+  %r = "dnnf.relu"(%a) {mapping = "one_to_one"} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %b = "dnnf.conv"(%r, %w2) {dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 0>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+  return %b : tensor<1x4x8x8xf32>
+}
