@@ -405,8 +405,21 @@ class GatherOp(DnnfOp, name="gather", traits=[ext.Pure]):
     out: TensorResult = ext.result()
 
 
+def _f32_attr(value: float) -> Any:
+    return lambda: ir.FloatAttr.get(ir.F32Type.get(), value)
+
+
+def _i64_attr(value: int) -> Any:
+    return lambda: ir.IntegerAttr.get(ir.IntegerType.get_signless(64), value)
+
+
+def _f32_array_attr() -> Any:
+    return ir.DenseF32ArrayAttr.get([])
+
+
 class ResizeOp(DnnfOp, name="resize", traits=[ext.Pure]):
-    """ONNX Resize (nearest, linear); output size is the result shape."""
+    """ONNX Resize (nearest, linear, cubic; antialias; tf_crop_and_resize with a full-rank
+    `roi`, [] otherwise); output size is the result shape."""
 
     MAPPING = MappingType.ONE_TO_MANY
     ONNX = ("Resize", "Upsample")
@@ -416,6 +429,13 @@ class ResizeOp(DnnfOp, name="resize", traits=[ext.Pure]):
     nearest_mode: ir.StringAttr
     scales: Any = ext.attribute()
     out: TensorResult = ext.result()
+    # Added after the fields above (keyword, defaulted to ONNX's defaults) so existing
+    # builders keep working.
+    cubic_coeff_a: ir.FloatAttr = ext.attribute(default_factory=_f32_attr(-0.75))
+    exclude_outside: ir.IntegerAttr = ext.attribute(default_factory=_i64_attr(0))
+    antialias: ir.IntegerAttr = ext.attribute(default_factory=_i64_attr(0))
+    roi: Any = ext.attribute(default_factory=_f32_array_attr)
+    extrapolation_value: ir.FloatAttr = ext.attribute(default_factory=_f32_attr(0.0))
 
 
 # One-to-Many ops added for the model families (ops_extra / kernels_extra).

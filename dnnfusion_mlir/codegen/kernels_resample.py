@@ -1,10 +1,11 @@
 """Kernel templates for `dnnf.pad` and `dnnf.resize`.
 
 Constant padding is `tensor.pad` (after a `tensor.extract_slice` for negative pads); reflect
-and edge padding, and resize, are `linalg.generic`s over the result that compute each source
-index with `linalg.index` + arith and read it with `tensor.extract`. Resize evaluates the
-source coordinate with onnxruntime's f32 formulas in the same order, so nearest rounding ties
-land on the same pixel.
+and edge padding, and nearest / linear resize, are `linalg.generic`s over the result that
+compute each source index with `linalg.index` + arith and read it with `tensor.extract`.
+Resize evaluates the source coordinate with onnxruntime's f32 formulas in the same order, so
+nearest rounding ties land on the same pixel. Cubic, antialias and tf_crop_and_resize go
+through tap tables (resize_taps.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dnnfusion_mlir.codegen.linalg_text import (
     ret,
     scalar_const,
 )
+from dnnfusion_mlir.codegen.resize_taps import needs_taps, resize_taps
 
 Lines = tuple[list[str], str]
 
@@ -259,6 +261,8 @@ def resize(k: KernelOp) -> str:
 
     if k.out.numel == 0 or src.numel == 0:
         lines, name = empty(k, k.out)
+    elif needs_taps(k):
+        lines, name = resize_taps(k)
     else:
         lines, name = generic(k, [], [identity_map(k.out.rank)], k.out,
                               ["parallel"] * k.out.rank, body)

@@ -2,9 +2,9 @@
 
 Pad: pads, constant value and axes become attributes; the pads are full-rank in ONNX order
 (all begins, then all ends) and may be negative (cropping).
-Resize: mode nearest or linear, coordinate modes whose source coordinate is a function of the
-output index alone; `scales` becomes a full-rank attribute (from the scales input, or
-output/input size when the sizes input is given, as onnxruntime computes it).
+Resize: every mode (nearest, linear, cubic) and coordinate mode, antialias; `scales` becomes a
+full-rank attribute (from the scales input, or output/input size when the sizes input is
+given, as onnxruntime computes it), and so does `roi` for tf_crop_and_resize.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from dnnfusion_mlir.importer.registry import converter
 
 NUMERIC = (np.float32, np.int64, np.int32)
 PAD_MODES = ("constant", "reflect", "edge")
-RESIZE_MODES = ("nearest", "linear")
+RESIZE_MODES = ("nearest", "linear", "cubic")
 COORDINATE_MODES = ("half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel",
-                    "half_pixel_symmetric")
+                    "half_pixel_symmetric", "tf_crop_and_resize")
 NEAREST_MODES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
 
 
@@ -97,15 +97,37 @@ def _check_resize_attrs(ctx: NodeContext, mode: str, coordinate: str, nearest: s
         raise ctx.unsupported(f"coordinate_transformation_mode '{coordinate}' is not supported")
     if nearest not in NEAREST_MODES:
         raise ctx.unsupported(f"nearest_mode '{nearest}' is not supported")
-    if int(ctx.attr("antialias", 0)):
-        raise ctx.unsupported("antialias=1 is not supported")
-    ctx.require_dtypes((np.float32,) if mode == "linear" else NUMERIC)
+    if int(ctx.attr("antialias", 0)) and mode == "nearest":
+        raise ctx.unsupported("antialias=1 needs mode linear or cubic")
+    ctx.require_dtypes(NUMERIC if mode == "nearest" else (np.float32,))
+
+
+def _resize_roi(ctx: NodeContext, coordinate: str) -> list[float]:
+    """Full-rank roi (all starts, then all ends) for tf_crop_and_resize, else []."""
+    if coordinate != "tf_crop_and_resize":
+        return []
+    rank = len(ctx.in_shape(0))
+    given = ctx.require_const(1, "roi").astype(np.float32).reshape(-1).tolist()
+    axes = [norm_axis(ctx, int(a), rank) for a in ctx.attr("axes", range(rank))]
+    if len(given) != 2 * len(axes):
+        raise ctx.unsupported(f"roi has {len(given)} values for {len(axes)} axes")
+    roi = [0.0] * rank + [1.0] * rank
+    for i, a in enumerate(axes):
+        roi[a], roi[rank + a] = given[i], given[len(axes) + i]
+    return roi
 
 
 def _build_resize(ctx: NodeContext, mode: str, coordinate: str, nearest: str,
-                  scales: list[float]) -> list[ir.Value]:
+                  scales: list[float], roi: list[float] | None = None) -> list[ir.Value]:
+    extras = {
+        "cubic_coeff_a": attrs.f32(ctx.attr("cubic_coeff_a", -0.75)),
+        "exclude_outside": attrs.i64(int(ctx.attr("exclude_outside", 0))),
+        "antialias": attrs.i64(int(ctx.attr("antialias", 0))),
+        "roi": attrs.f32_array(roi or []),
+        "extrapolation_value": attrs.f32(ctx.attr("extrapolation_value", 0.0)),
+    }
     op = ctx.build(dnnf.ResizeOp, ctx.input(0), attrs.string(mode), attrs.string(coordinate),
-                   attrs.string(nearest), attrs.f32_array(scales), ctx.out_type())
+                   attrs.string(nearest), attrs.f32_array(scales), ctx.out_type(), **extras)
     return [op.out]
 
 
@@ -118,7 +140,8 @@ def convert_resize(ctx: NodeContext) -> list[ir.Value]:
     nearest = ctx.attr("nearest_mode", "floor" if old else "round_prefer_floor")
     _check_resize_attrs(ctx, mode, coordinate, nearest)
     scales = _resize_scales(ctx, 1, 2) if old else _resize_scales(ctx, 2, 3)
-    return _build_resize(ctx, mode, coordinate, nearest, scales)
+    roi = [] if old else _resize_roi(ctx, coordinate)
+    return _build_resize(ctx, mode, coordinate, nearest, scales, roi)
 
 
 @converter("Upsample")

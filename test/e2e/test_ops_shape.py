@@ -260,6 +260,47 @@ def test_resize_sizes(mode: str, coord: str, sizes: list[int]) -> None:
     assert_matches_onnxruntime(model, {"x": x})
 
 
+@pytest.mark.parametrize(("coord", "scales", "extra"), [
+    ("half_pixel", [1, 1, 2, 1.5], {}),
+    ("half_pixel", [1, 1, 0.6, 0.8], {}),
+    ("align_corners", [1, 1, 2, 1.4], {}),
+    ("asymmetric", [1, 1, 1.5, 2], {"cubic_coeff_a": -0.5}),
+    ("pytorch_half_pixel", [1, 1, 1.25, 0.5], {"exclude_outside": 1}),
+    ("half_pixel", [1, 1, 3, 0.7], {"cubic_coeff_a": -0.5, "exclude_outside": 1}),
+    ("half_pixel_symmetric", [1, 1, 2.5, 1.6], {}),
+])
+def test_resize_cubic(coord: str, scales: list[float], extra: dict[str, Any]) -> None:
+    """Cubic through per-axis tap tables (4 taps per resized axis)."""
+    check("Resize", rand(2, 3, 5, 6), {"": np.zeros(0), "s": np.array(scales, _F)},
+          mode="cubic", coordinate_transformation_mode=coord, **extra)
+
+
+@pytest.mark.parametrize("mode", ["linear", "cubic"])
+@pytest.mark.parametrize("sizes", [[1, 2, 3, 5], [1, 2, 4, 2], [1, 2, 15, 4]])
+def test_resize_antialias(mode: str, sizes: list[int]) -> None:
+    """Antialias widens the filter by 1/scale when downsampling (opset 18)."""
+    x = rand(1, 2, 9, 8)
+    node = helper.make_node("Resize", ["x", "", "", "sz"], ["y"], mode=mode, antialias=1)
+    model = make_model([node], {"x": x}, ["y"], {"sz": i64(*sizes)}, opset=18)
+    assert_matches_onnxruntime(model, {"x": x})
+
+
+@pytest.mark.parametrize(("mode", "roi", "extrapolation"), [
+    ("linear", [0, 0, 0.4, 0.6, 1, 1, 0.6, 0.8], None),
+    ("linear", [0, 0, -0.2, 0.1, 1, 1, 1.3, 0.9], 10.0),
+    ("cubic", [0, 0, 0.1, -0.3, 1, 1, 0.9, 1.2], -1.5),
+    ("nearest", [0, 0, 0.25, 0.0, 1, 1, 0.75, 1.4], 2.0),
+])
+def test_resize_tf_crop_and_resize(mode: str, roi: list[float],
+                                   extrapolation: float | None) -> None:
+    """Crop boxes in normalised coordinates; positions outside the input take
+    extrapolation_value."""
+    extra = {} if extrapolation is None else {"extrapolation_value": extrapolation}
+    check("Resize", rand(1, 2, 6, 7), {"r": np.array(roi, _F), "": np.zeros(0),
+          "sz": i64(1, 2, 5, 4)}, mode=mode, coordinate_transformation_mode="tf_crop_and_resize",
+          **extra)
+
+
 def test_resize_linear_2d() -> None:
     check("Resize", rand(4, 6), {"": np.zeros(0), "s": np.array([2, 0.5], _F)}, mode="linear")
 
@@ -298,14 +339,11 @@ def _compile_error(node: onnx.NodeProto, x: np.ndarray, inits: dict[str, np.ndar
 
 
 @pytest.mark.parametrize(("node", "inits", "opset", "words"), [
-    (helper.make_node("Resize", ["x", "", "s"], ["y"], mode="cubic", name="rz"),
-     {"s": np.array([1, 1, 2, 2], _F)}, 17, "cubic"),
+    (helper.make_node("Resize", ["x", "", "s"], ["y"], mode="nearest", antialias=1, name="rz"),
+     {"s": np.array([1, 1, 0.5, 0.5], _F)}, 18, "antialias"),
     (helper.make_node("Resize", ["x", "r", "s"], ["y"], name="rz",
                       coordinate_transformation_mode="tf_crop_and_resize"),
-     {"r": np.array([0, 0, 0, 0, 1, 1, 1, 1], _F), "s": np.array([1, 1, 2, 2], _F)}, 17,
-     "tf_crop_and_resize"),
-    (helper.make_node("Resize", ["x", "", "s"], ["y"], mode="linear", antialias=1, name="rz"),
-     {"s": np.array([1, 1, 0.5, 0.5], _F)}, 18, "antialias"),
+     {"r": np.array([0, 0, 1, 1], _F), "s": np.array([1, 1, 2, 2], _F)}, 17, "roi has 4"),
     (helper.make_node("Pad", ["x", "p"], ["y"], mode="wrap", name="pd"),
      {"p": i64(0, 0, 1, 1, 0, 0, 1, 1)}, 19, "wrap"),
     (helper.make_node("Pad", ["x", "p"], ["y"], mode="reflect", name="pd"),

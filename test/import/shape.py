@@ -94,15 +94,23 @@ show("pad_reflect", [helper.make_node("Pad", ["x", "p"], ["y"], mode="reflect")]
 
 # Sizes give scales out/in; defaults filled in.
 # CHECK-LABEL: // case: resize_sizes
-# CHECK: "dnnf.resize"(%arg0) {coordinate_transformation_mode = "half_pixel", mapping = "one_to_many", mode = "linear", nearest_mode = "round_prefer_floor", scales = array<f32: 1.000000e+00, 1.000000e+00, 2.000000e+00, 1.500000e+00>} : (tensor<1x2x3x4xf32>) -> tensor<1x2x6x6xf32>
+# CHECK: "dnnf.resize"(%arg0) {antialias = 0 : i64, coordinate_transformation_mode = "half_pixel", cubic_coeff_a = -7.500000e-01 : f32, exclude_outside = 0 : i64, extrapolation_value = 0.000000e+00 : f32, mapping = "one_to_many", mode = "linear", nearest_mode = "round_prefer_floor", roi = array<f32>, scales = array<f32: 1.000000e+00, 1.000000e+00, 2.000000e+00, 1.500000e+00>} : (tensor<1x2x3x4xf32>) -> tensor<1x2x6x6xf32>
 show("resize_sizes", [helper.make_node("Resize", ["x", "", "", "sz"], ["y"], mode="linear")],
      (1, 2, 3, 4), {"sz": i64(1, 2, 6, 6)})
 
 # CHECK-LABEL: // case: resize_scales
-# CHECK: "dnnf.resize"(%arg0) {coordinate_transformation_mode = "asymmetric", {{.*}}mode = "nearest", nearest_mode = "floor", scales = array<f32: 1.000000e+00, 1.000000e+00, 2.000000e+00, 3.000000e+00>}
+# CHECK: "dnnf.resize"(%arg0) {{{.*}}coordinate_transformation_mode = "asymmetric", {{.*}}mode = "nearest", nearest_mode = "floor", roi = array<f32>, scales = array<f32: 1.000000e+00, 1.000000e+00, 2.000000e+00, 3.000000e+00>}
 show("resize_scales", [helper.make_node("Resize", ["x", "", "s"], ["y"], nearest_mode="floor",
                                         coordinate_transformation_mode="asymmetric")],
      (1, 2, 3, 4), {"s": np.array([1, 1, 2, 3], np.float32)})
+
+# Cubic attributes kept; tf_crop_and_resize's roi for axes [3, 2] becomes full rank.
+# CHECK-LABEL: // case: resize_cubic_crop
+# CHECK: "dnnf.resize"(%arg0) {antialias = 0 : i64, coordinate_transformation_mode = "tf_crop_and_resize", cubic_coeff_a = -5.000000e-01 : f32, exclude_outside = 1 : i64, extrapolation_value = 2.500000e+00 : f32, {{.*}}mode = "cubic", {{.*}}roi = array<f32: 0.000000e+00, 0.000000e+00, 2.000000e-01, 4.000000e-01, 1.000000e+00, 1.000000e+00, 8.000000e-01, 6.000000e-01>
+show("resize_cubic_crop", [helper.make_node(
+    "Resize", ["x", "r", "", "sz"], ["y"], mode="cubic", cubic_coeff_a=-0.5, exclude_outside=1,
+    coordinate_transformation_mode="tf_crop_and_resize", extrapolation_value=2.5, axes=[3, 2])],
+     (1, 2, 3, 4), {"r": np.array([0.4, 0.2, 0.6, 0.8], np.float32), "sz": i64(3, 5)}, opset=18)
 
 # A zero-size Split part is an empty constant, and Concat leaves it out.
 # CHECK-LABEL: // case: split_empty_part

@@ -204,7 +204,7 @@ func.func @pad_edge(%x: tensor<2x4xi64>) -> tensor<5x4xi64> {
 // CHECK: tensor.extract %arg0
 // CHECK-NOT: tensor.extract
 func.func @resize_nearest(%x: tensor<1x2x3x4xf32>) -> tensor<1x2x6x4xf32> {
-  %0 = "dnnf.resize"(%x) {mode = "nearest", coordinate_transformation_mode = "half_pixel", nearest_mode = "round_prefer_floor", scales = array<f32: 1.0, 1.0, 2.0, 1.0>, mapping = "one_to_many"} : (tensor<1x2x3x4xf32>) -> tensor<1x2x6x4xf32>
+  %0 = "dnnf.resize"(%x) {mode = "nearest", coordinate_transformation_mode = "half_pixel", nearest_mode = "round_prefer_floor", scales = array<f32: 1.0, 1.0, 2.0, 1.0>, cubic_coeff_a = -7.500000e-01 : f32, exclude_outside = 0 : i64, antialias = 0 : i64, roi = array<f32>, extrapolation_value = 0.000000e+00 : f32, mapping = "one_to_many"} : (tensor<1x2x3x4xf32>) -> tensor<1x2x6x4xf32>
   return %0 : tensor<1x2x6x4xf32>
 }
 
@@ -217,6 +217,40 @@ func.func @resize_nearest(%x: tensor<1x2x3x4xf32>) -> tensor<1x2x6x4xf32> {
 // CHECK-COUNT-4: tensor.extract %arg0
 // CHECK-NOT: tensor.extract
 func.func @resize_bilinear(%x: tensor<1x1x3x4xf32>) -> tensor<1x1x5x7xf32> {
-  %0 = "dnnf.resize"(%x) {mode = "linear", coordinate_transformation_mode = "align_corners", nearest_mode = "round_prefer_floor", scales = array<f32: 1.0, 1.0, 1.6666666, 1.75>, mapping = "one_to_many"} : (tensor<1x1x3x4xf32>) -> tensor<1x1x5x7xf32>
+  %0 = "dnnf.resize"(%x) {mode = "linear", coordinate_transformation_mode = "align_corners", nearest_mode = "round_prefer_floor", scales = array<f32: 1.0, 1.0, 1.6666666, 1.75>, cubic_coeff_a = -7.500000e-01 : f32, exclude_outside = 0 : i64, antialias = 0 : i64, roi = array<f32>, extrapolation_value = 0.000000e+00 : f32, mapping = "one_to_many"} : (tensor<1x1x3x4xf32>) -> tensor<1x1x5x7xf32>
   return %0 : tensor<1x1x5x7xf32>
+}
+
+// -----
+
+// Cubic along W (2 -> 3, align_corners): one generic over (n, c, h, w, tap) reading the index
+// and weight tables; the weights are the reference's cubic coefficients (A = -0.75) in
+// float64, rounded once; exact rows [0, 0, 1, 0] at integer source positions.
+// CHECK-LABEL: func.func @resize_cubic_taps
+// CHECK-DAG: %[[IDX:.*]] = arith.constant dense<{{\[\[}}0, 0, 0, 1], [0, 0, 1, 1], [0, 0, 1, 1]]> : tensor<3x4xi64>
+// CHECK-DAG: %[[W:.*]] = arith.constant dense<{{\[\[}}0.000000e+00, 0.000000e+00, 1.000000e+00, 0.000000e+00], [-9.375000e-02, 5.937500e-01, 5.937500e-01, -9.375000e-02], [0.000000e+00, 0.000000e+00, 1.000000e+00, 0.000000e+00]]> : tensor<3x4xf32>
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[IDX]], %[[W]] : tensor<3x4xi64>, tensor<3x4xf32>)
+// CHECK: arith.index_cast %{{.*}} : i64 to index
+// CHECK: tensor.extract %arg0
+// CHECK: arith.mulf
+// CHECK: arith.addf
+func.func @resize_cubic_taps(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x2x3xf32> {
+  %0 = "dnnf.resize"(%x) {mode = "cubic", coordinate_transformation_mode = "align_corners", nearest_mode = "round_prefer_floor", scales = array<f32: 1.0, 1.0, 1.0, 1.5>, cubic_coeff_a = -7.500000e-01 : f32, exclude_outside = 0 : i64, antialias = 0 : i64, roi = array<f32>, extrapolation_value = 0.000000e+00 : f32, mapping = "one_to_many"} : (tensor<1x1x2x2xf32>) -> tensor<1x1x2x3xf32>
+  return %0 : tensor<1x1x2x3xf32>
+}
+
+// -----
+
+// tf_crop_and_resize, linear, roi -0.5..1.5 along H only (W is left alone): rows whose
+// source lies outside the input take the extrapolation value in a second generic (mask 1.0).
+// CHECK-LABEL: func.func @resize_tf_crop
+// CHECK-DAG: %[[MASK:.*]] = arith.constant dense<[1.000000e+00, 0.000000e+00, 0.000000e+00, 1.000000e+00]> : tensor<4xf32>
+// CHECK-DAG: %[[IDX:.*]] = arith.constant dense<{{\[\[}}0, 0], [0, 1], [1, 2], [2, 2]]> : tensor<4x2xi64>
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}"parallel", "reduction"]} ins(%[[IDX]], %{{.*}} : tensor<4x2xi64>, tensor<4x2xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[SUM]], %[[MASK]] :
+// CHECK: arith.cmpf ogt
+// CHECK: arith.select %{{.*}}, %{{.*}}, %{{.*}} : f32
+func.func @resize_tf_crop(%x: tensor<1x1x3x3xf32>) -> tensor<1x1x4x3xf32> {
+  %0 = "dnnf.resize"(%x) {mode = "linear", coordinate_transformation_mode = "tf_crop_and_resize", nearest_mode = "round_prefer_floor", scales = array<f32: 1.0, 1.0, 1.3333334, 1.0>, cubic_coeff_a = -7.500000e-01 : f32, exclude_outside = 0 : i64, antialias = 0 : i64, roi = array<f32: 0.0, 0.0, -0.5, 0.0, 1.0, 1.0, 1.5, 1.0>, extrapolation_value = 5.000000e+00 : f32, mapping = "one_to_many"} : (tensor<1x1x3x3xf32>) -> tensor<1x1x4x3xf32>
+  return %0 : tensor<1x1x4x3xf32>
 }
