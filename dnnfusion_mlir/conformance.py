@@ -38,10 +38,13 @@ PARAMETER_INPUTS: dict[str, tuple[int, ...]] = {
     "Reshape": (1,), "Expand": (1,), "Slice": (1, 2, 3, 4), "Pad": (1, 2, 3),
     "Resize": (1, 2, 3), "Upsample": (1,), "Split": (1,), "Squeeze": (1,),
     "Unsqueeze": (1,), "Tile": (1,), "Dropout": (1, 2), "ConstantOfShape": (0,),
+    "CenterCropPad": (1,),
     **{op: (1,) for op in _REDUCE_OPS},
 }
 """Inputs that decide output shapes (or are attributes in disguise): compiled in as
-constants when a case feeds them as graph inputs, since we compile for static shapes."""
+constants when a case feeds them as graph inputs, since we compile for static shapes. For an
+`*_expanded` case, the tested op's own parameter inputs count too, wherever its function body
+reads them (CenterCropPad's `shape` feeds Max/Sub/Add there)."""
 
 _EXPANDED_RE = re.compile(r"_expanded(_ver\d+)?$")
 
@@ -120,8 +123,25 @@ def constant_inputs(case: TestCase, inputs: Sequence[np.ndarray]) -> dict[str, n
         for index, name in enumerate(node.input):
             uses.setdefault(name, []).append(index in params)
     names = [i.name for i in _model(case).graph.input]
+    tested = _tested_op_parameters(case)
     return {name: np.asarray(value) for name, value in zip(names, inputs, strict=False)
-            if uses.get(name) and all(uses[name])}
+            if name in tested or (uses.get(name) and all(uses[name]))}
+
+
+def _tested_op_parameters(case: TestCase) -> set[str]:
+    """Names the tested op takes at PARAMETER_INPUTS positions, for an `*_expanded` case
+    (whose graph inputs are the tested op's inputs)."""
+    base_name = _EXPANDED_RE.sub("", case.name)
+    if base_name == case.name:
+        return set()
+    base = next((c for c in all_cases() if c.name == base_name), None)
+    if base is None:
+        return set()
+    names: set[str] = set()
+    for node in _model(base).graph.node:
+        params = PARAMETER_INPUTS.get(node.op_type, ())
+        names.update(name for i, name in enumerate(node.input) if i in params and name)
+    return names
 
 
 def skip_reason(case: TestCase) -> str | None:

@@ -28,15 +28,6 @@ KNOWN_FAILURES: dict[str, str] = {
        "reference divides by that fractional length minus 1, onnxruntime and we by the "
        "integer output length minus 1 (onnxruntime gives our numbers)"),
     **dict.fromkeys([
-        "test_center_crop_pad_crop_expanded",
-        "test_center_crop_pad_pad_expanded",
-        "test_center_crop_pad_crop_and_pad_expanded",
-        "test_center_crop_pad_crop_axes_hwc_expanded",
-        "test_center_crop_pad_crop_negative_axes_hwc_expanded",
-        "test_center_crop_pad_crop_axes_chw_expanded",
-    ], "the expanded CenterCropPad body computes Pad's pads through ops the loader does not "
-       "fold, so the Pad output has no static shape (DynamicShapeError)"),
-    **dict.fromkeys([
         "test_batchnorm_example_training_mode",
         "test_batchnorm_epsilon_training_mode",
     ], _BN_TRAIN),
