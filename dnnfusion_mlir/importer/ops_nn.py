@@ -1,5 +1,6 @@
-"""Converters for neural-network ONNX ops (Many-to-Many, plus inference BatchNormalization):
-Conv, BatchNormalization, MatMul, Gemm, MaxPool, AveragePool, GlobalAveragePool.
+"""Converters for neural-network ONNX ops (Many-to-Many, plus BatchNormalization: one op in
+inference, batch statistics from reductions in training mode): Conv, BatchNormalization,
+MatMul, Gemm, MaxPool, AveragePool, GlobalAveragePool.
 
 Attributes are normalised here: defaults filled in, `auto_pad` resolved to explicit pads
 (ONNX order: all begins, then all ends). `ceil_mode` needs no attribute: the loader's static
@@ -18,6 +19,7 @@ from dnnfusion_mlir.dialects import dnnf
 from dnnfusion_mlir.importer import attrs
 from dnnfusion_mlir.importer.node import NodeContext
 from dnnfusion_mlir.importer.registry import converter
+from dnnfusion_mlir.types import tensor_type
 
 F32 = (np.float32,)
 
@@ -91,14 +93,54 @@ def convert_conv(ctx: NodeContext) -> list[ir.Value]:
 
 @converter("BatchNormalization")
 def convert_batch_norm(ctx: NodeContext) -> list[ir.Value]:
+    """Inference form: one `dnnf.batch_norm`. Training mode (opset 14+) normalises with the
+    batch statistics and also returns the updated running mean and variance."""
     ctx.require_dtypes(F32, inputs=(0, 1, 2, 3, 4))
-    if int(ctx.attr("training_mode", 0)) or any(ctx.node.output[1:]):
-        raise ctx.unsupported("training mode (running mean/var outputs) is not supported")
     if len(ctx.in_shape(0)) < 2:
         raise ctx.unsupported("input must have a channel dimension (rank >= 2)")
+    training = bool(int(ctx.attr("training_mode", 0)))
+    if len(ctx.node.output) > 3 or (any(ctx.node.output[1:]) and not training):
+        raise ctx.unsupported("only training_mode=1 has running mean/var outputs (opset 14+)")
     operands = [ctx.input(i) for i in range(5)]
     eps = attrs.f32(ctx.attr("epsilon", 1e-5))
-    return [ctx.build(dnnf.BatchNormOp, *operands, eps, ctx.out_type()).out]
+    if not training:
+        return [ctx.build(dnnf.BatchNormOp, *operands, eps, ctx.out_type()).out]
+    return _batch_norm_training(ctx, operands, eps)
+
+
+def _batch_norm_training(ctx: NodeContext, operands: list[ir.Value],
+                         eps: ir.FloatAttr) -> list[ir.Value]:
+    """y = batch_norm(x) with the batch mean and (biased) variance over all dims but 1;
+    running stats = input * momentum + batch stat * (1 - momentum), as ONNX's reference."""
+    x, shape = operands[0], ctx.in_shape(0)
+    rank, channels = len(shape), shape[1]
+    axes = attrs.i64_array([0, *range(2, rank)])
+    kept = tensor_type([1, channels] + [1] * (rank - 2), np.dtype(np.float32))
+    per_channel = tensor_type([channels], np.dtype(np.float32))
+    x_type = tensor_type(shape, np.dtype(np.float32))
+    mean_kept = ctx.build(dnnf.ReduceMeanOp, x, axes, attrs.i64(1), kept).out
+    diff = ctx.build(dnnf.SubOp, x, mean_kept, x_type).out
+    square = ctx.build(dnnf.MulOp, diff, diff, x_type).out
+    var_kept = ctx.build(dnnf.ReduceMeanOp, square, axes, attrs.i64(1), kept).out
+    mean = ctx.build(dnnf.ReshapeOp, mean_kept, per_channel).out
+    var = ctx.build(dnnf.ReshapeOp, var_kept, per_channel).out
+    y = ctx.build(dnnf.BatchNormOp, x, *operands[1:3], mean, var, eps, ctx.out_type()).out
+    momentum = float(ctx.attr("momentum", 0.9))
+    results = [y]
+    for i, (running, batch) in enumerate(((operands[3], mean), (operands[4], var)), start=1):
+        if i < len(ctx.node.output) and ctx.node.output[i]:
+            results.append(_blend(ctx, running, batch, momentum, per_channel))
+    return results
+
+
+def _blend(ctx: NodeContext, running: ir.Value, batch: ir.Value, momentum: float,
+           out: ir.RankedTensorType) -> ir.Value:
+    """running * momentum + batch * (1 - momentum)."""
+    keep = ctx.constant(f"{ctx.name}__momentum", np.array(momentum, np.float32))
+    take = ctx.constant(f"{ctx.name}__one_minus_momentum", np.array(1 - momentum, np.float32))
+    a = ctx.build(dnnf.MulOp, running, keep, out).out
+    b = ctx.build(dnnf.MulOp, batch, take, out).out
+    return ctx.build(dnnf.AddOp, a, b, out).out
 
 
 @converter("MatMul")

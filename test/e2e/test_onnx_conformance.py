@@ -16,7 +16,6 @@ from dnnfusion_mlir import conformance
 
 pytestmark = pytest.mark.slow
 
-_BN_TRAIN = ("training-mode BatchNormalization (running mean/var outputs) is not supported (inference compiler)")
 _ARGMAX = ("the Indices output of MaxPool is not supported")
 _WRAP = ("Pad mode 'wrap' is not supported (constant, reflect, edge)")
 _BOOL_MAX = ("ReduceMax of bool tensors is not supported")
@@ -27,10 +26,6 @@ KNOWN_FAILURES: dict[str, str] = {
     ], "align_corners with a scale whose output length is fractional (2 x 0.6 = 1.2): the "
        "reference divides by that fractional length minus 1, onnxruntime and we by the "
        "integer output length minus 1 (onnxruntime gives our numbers)"),
-    **dict.fromkeys([
-        "test_batchnorm_example_training_mode",
-        "test_batchnorm_epsilon_training_mode",
-    ], _BN_TRAIN),
     **dict.fromkeys([
         "test_maxpool_with_argmax_2d_precomputed_pads",
         "test_maxpool_with_argmax_2d_precomputed_strides",

@@ -214,14 +214,22 @@ def test_unsupported_pool_variants(node: Any, outputs: list[str], opset: int,
     assert reason in str(err)
 
 
-def test_batch_norm_training_mode_rejected() -> None:
-    c = 3
+@pytest.mark.parametrize("shape", [(2, 3, 4, 4), (5, 3), (2, 3, 7)])
+@pytest.mark.parametrize(("outputs", "attributes"), [
+    (["y", "rm", "rv"], {}),
+    (["y", "rm", "rv"], {"momentum": 0.6, "epsilon": 1e-2}),
+    (["y", "rm", "rv"], {"momentum": 0.99}),
+])
+def test_batch_norm_training_mode(shape: tuple[int, ...], outputs: list[str],
+                                  attributes: dict[str, Any]) -> None:
+    """Batch statistics normalise y; the running mean/var outputs blend in the inputs."""
+    c = shape[1]
     inits = {"s": _rand(c), "b": _rand(c), "m": _rand(c), "v": np.abs(_rand(c)) + 1}
-    node = helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"],
-                            ["y", "rm", "rv"], name="bn", training_mode=1)
-    err = _compile_error(node, {"x": _rand(2, c, 4, 4)}, ["y", "rm", "rv"], inits)
-    assert isinstance(err, errors.UnsupportedOpError)
-    assert (err.node, err.op_type) == ("bn", "BatchNormalization")
+    node = helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], outputs,
+                            name="bn", training_mode=1, **attributes)
+    x = _rand(*shape) * 2 + 1
+    model = make_model([node], {"x": x}, [o for o in outputs if o], inits, opset=15)
+    assert_matches_onnxruntime(model, {"x": x})
 
 
 def test_conv_four_spatial_dims_rejected() -> None:

@@ -37,6 +37,27 @@ c = np.ones(3, F)
 show([helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], epsilon=1e-3)],
      {"x": ((2, 3, 4, 4), F)}, ["y"], {"s": c, "b": c, "m": c, "v": c})
 
+# Training BatchNorm: batch mean and variance by reductions over (0, 2, 3), the affine map
+# with them, and running stats blended with momentum.
+# CHECK-LABEL: func.func @main
+# CHECK: %[[M:.*]] = "dnnf.reduce_mean"(%arg0) {axes = array<i64: 0, 2, 3>, keepdims = 1 : i64
+# CHECK: %[[D:.*]] = "dnnf.sub"(%arg0, %[[M]])
+# CHECK: %[[SQ:.*]] = "dnnf.mul"(%[[D]], %[[D]])
+# CHECK: %[[V:.*]] = "dnnf.reduce_mean"(%[[SQ]])
+# CHECK: %[[MC:.*]] = "dnnf.reshape"(%[[M]]) {{.*}} -> tensor<3xf32>
+# CHECK: %[[VC:.*]] = "dnnf.reshape"(%[[V]]) {{.*}} -> tensor<3xf32>
+# CHECK: %[[Y:.*]] = "dnnf.batch_norm"(%arg0, %{{.*}}, %{{.*}}, %[[MC]], %[[VC]]) {epsilon = 1.000000e-03 : f32
+# CHECK: "dnnf.mul"(%[[MC]],
+# CHECK: "dnnf.add"
+# CHECK: "dnnf.mul"(%[[VC]],
+# CHECK: %[[RV:.*]] = "dnnf.add"
+# CHECK: return %[[Y]], %{{.*}}, %[[RV]]
+print(import_onnx(make_model(
+    [helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y", "rm", "rv"],
+                      epsilon=1e-3, momentum=0.8, training_mode=1)],
+    {"x": ((2, 3, 4, 4), F)}, ["y", "rm", "rv"], {"s": c, "b": c, "m": c, "v": c},
+    opset=15)).module)
+
 # MatMul keeps numpy shapes (1-D operand here).
 # CHECK-LABEL: func.func @main
 # CHECK: "dnnf.matmul"(%{{.*}}, %{{.*}}) {mapping = "many_to_many"} : (tensor<2x4x5xf32>, tensor<5xf32>) -> tensor<2x4xf32>
