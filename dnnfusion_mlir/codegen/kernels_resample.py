@@ -69,7 +69,7 @@ def pad(k: KernelOp) -> str:
     elif mode == "constant":
         more, name = _constant_pad(k, x, src, low, high)
     else:
-        more, name = _index_pad(k, x, src, low, mode == "reflect")
+        more, name = _index_pad(k, x, src, low, mode)
     return "\n".join([*lines, *more, ret([name], [k.out])])
 
 
@@ -84,8 +84,9 @@ def _constant_pad(k: KernelOp, x: str, src: TType, low: list[int], high: list[in
             f"}} : {src.text} to {k.out.text}"], name
 
 
-def _pad_source(k: KernelOp, d: int, low: int, size: int, reflect: bool) -> Lines:
-    """Source index along dim `d` of a reflect/edge pad: index - low, mirrored or clamped."""
+def _pad_source(k: KernelOp, d: int, low: int, size: int, mode: str) -> Lines:
+    """Source index along dim `d` of a reflect/edge/wrap pad: index - low, mirrored,
+    clamped or taken modulo the size."""
     i, s = k.fresh("i"), k.fresh("s")
     low_l, low_n = index_const(k, low)
     zero_l, zero = index_const(k, 0)
@@ -93,7 +94,15 @@ def _pad_source(k: KernelOp, d: int, low: int, size: int, reflect: bool) -> Line
     lines = [f"{i} = linalg.index {d} : index", low_l, zero_l, last_l,
              f"{s} = arith.subi {i}, {low_n} : index"]
     a, b = k.fresh("a"), k.fresh("b")
-    if not reflect:
+    if mode == "wrap":  # remainder with the sign of the divisor: rem < 0 ? rem + size : rem
+        size_l, size_n = index_const(k, size)
+        neg, up = k.fresh("neg"), k.fresh("up")
+        lines += [size_l, f"{a} = arith.remsi {s}, {size_n} : index",
+                  f"{neg} = arith.cmpi slt, {a}, {zero} : index",
+                  f"{up} = arith.addi {a}, {size_n} : index",
+                  f"{b} = arith.select {neg}, {up}, {a} : index"]
+        return lines, b
+    if mode == "edge":
         lines += [f"{a} = arith.maxsi {s}, {zero} : index",
                   f"{b} = arith.minsi {a}, {last} : index"]
         return lines, b
@@ -106,7 +115,7 @@ def _pad_source(k: KernelOp, d: int, low: int, size: int, reflect: bool) -> Line
     return lines, b
 
 
-def _index_pad(k: KernelOp, x: str, src: TType, low: list[int], reflect: bool) -> Lines:
+def _index_pad(k: KernelOp, x: str, src: TType, low: list[int], mode: str) -> Lines:
     def body(args: list[str]) -> Lines:
         lines: list[str] = []
         coords = []
@@ -115,7 +124,7 @@ def _index_pad(k: KernelOp, x: str, src: TType, low: list[int], reflect: bool) -
                 c = k.fresh("i")
                 lines.append(f"{c} = linalg.index {d} : index")
             else:
-                more, c = _pad_source(k, d, low[d], src.shape[d], reflect)
+                more, c = _pad_source(k, d, low[d], src.shape[d], mode)
                 lines += more
             coords.append(c)
         v = k.fresh("x")

@@ -19,7 +19,7 @@ from dnnfusion_mlir.importer.ops_shape import norm_axis
 from dnnfusion_mlir.importer.registry import converter
 
 NUMERIC = (np.float32, np.int64, np.int32)
-PAD_MODES = ("constant", "reflect", "edge")
+PAD_MODES = ("constant", "reflect", "edge", "wrap")
 RESIZE_MODES = ("nearest", "linear", "cubic")
 COORDINATE_MODES = ("half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel",
                     "half_pixel_symmetric", "tf_crop_and_resize")
@@ -59,8 +59,8 @@ def convert_pad(ctx: NodeContext) -> list[ir.Value]:
         grows = pads[a] > 0 or pads[a + len(shape)] > 0
         if mode == "reflect" and grows and max(pads[a], pads[a + len(shape)]) >= cropped:
             raise ctx.unsupported(f"reflect pads {pads} need axis {a} longer than the pad")
-        if mode == "edge" and grows and cropped <= 0:
-            raise ctx.unsupported(f"edge padding of the empty axis {a}")
+        if mode in ("edge", "wrap") and grows and cropped <= 0:
+            raise ctx.unsupported(f"{mode} padding of the empty axis {a}")
     op = ctx.build(dnnf.PadOp, ctx.input(0), attrs.i64_array(pads), attrs.string(mode),
                    attrs.f32(value), ctx.out_type())
     return [op.out]

@@ -178,6 +178,17 @@ def test_pad(pads: list[int], mode: str, value: float | None, shape: tuple[int, 
     check("Pad", rand(*shape), consts, mode=mode)
 
 
+@pytest.mark.parametrize(("pads", "shape"), [
+    ([0, 0, 1, 1, 0, 0, 1, 1], (1, 2, 3, 4)),
+    ([0, 2, 7, 3], (3, 4)),
+    ([1, -1, 2, 0, 2, -1], (2, 4, 5)),
+    ([0, 9, 0, 5], (2, 3)),
+])
+def test_pad_wrap(pads: list[int], shape: tuple[int, ...]) -> None:
+    """Wrap padding (opset 19) reads index - low modulo the axis size, pads longer than it too."""
+    check("Pad", rand(*shape), {"p": i64(*pads)}, opset=19, mode="wrap")
+
+
 def test_pad_int64_constant_value() -> None:
     check("Pad", rand(3, 4, dtype=np.int64), {"p": i64(1, 1, 0, 2), "v": i64(7)})
 
@@ -345,7 +356,7 @@ def _compile_error(node: onnx.NodeProto, x: np.ndarray, inits: dict[str, np.ndar
                       coordinate_transformation_mode="tf_crop_and_resize"),
      {"r": np.array([0, 0, 1, 1], _F), "s": np.array([1, 1, 2, 2], _F)}, 17, "roi has 4"),
     (helper.make_node("Pad", ["x", "p"], ["y"], mode="wrap", name="pd"),
-     {"p": i64(0, 0, 1, 1, 0, 0, 1, 1)}, 19, "wrap"),
+     {"p": i64(0, 0, -4, 0, 0, 0, 1, 0)}, 19, "wrap padding of the empty axis 2"),
     (helper.make_node("Pad", ["x", "p"], ["y"], mode="reflect", name="pd"),
      {"p": i64(0, 0, 4, 0, 0, 0, 0, 0)}, 17, "reflect"),
 ])

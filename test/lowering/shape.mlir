@@ -188,6 +188,23 @@ func.func @pad_edge(%x: tensor<2x4xi64>) -> tensor<5x4xi64> {
 
 // -----
 
+// Wrap pad: source index (i - low) mod size, made non-negative (remsi keeps the sign).
+// CHECK-LABEL: func.func @pad_wrap
+// CHECK: linalg.generic
+// CHECK: %[[I:.*]] = linalg.index 1 : index
+// CHECK: %[[S:.*]] = arith.subi %[[I]], %{{.*}} : index
+// CHECK: %[[R:.*]] = arith.remsi %[[S]], %[[N:.*]] : index
+// CHECK: %[[NEG:.*]] = arith.cmpi slt, %[[R]], %{{.*}} : index
+// CHECK: %[[UP:.*]] = arith.addi %[[R]], %[[N]] : index
+// CHECK: %[[J:.*]] = arith.select %[[NEG]], %[[UP]], %[[R]] : index
+// CHECK: tensor.extract %arg0[%{{.*}}, %[[J]]] : tensor<2x3xf32>
+func.func @pad_wrap(%x: tensor<2x3xf32>) -> tensor<2x10xf32> {
+  %0 = "dnnf.pad"(%x) {pads = array<i64: 0, 4, 0, 3>, mode = "wrap", value = 0.0 : f32, mapping = "one_to_one"} : (tensor<2x3xf32>) -> tensor<2x10xf32>
+  return %0 : tensor<2x10xf32>
+}
+
+// -----
+
 // Nearest, half_pixel, round_prefer_floor: ceil((x + 0.5) / 2 - 0.5 - 0.5), clamped.
 // CHECK-LABEL: func.func @resize_nearest
 // CHECK: linalg.generic
