@@ -208,8 +208,8 @@ def lower_module(module: ir.Module, target: str, fuse: bool) -> Lowered:
     return Lowered(keys, output_map, scheduled, linalg_text)
 
 
-def _prepacked(weight: np.ndarray, perm: list[int] | None) -> np.ndarray:
-    return weight if perm is None else np.ascontiguousarray(weight.transpose(perm))
+def _prepacked(weight: np.ndarray, prepack: Any) -> np.ndarray:
+    return weight if prepack is None else prepack.apply(weight)
 
 
 def _lower(module: ir.Module, fuse: bool) -> list[str]:

@@ -132,15 +132,20 @@ def _weight_side(body: list[ir.Operation]) -> set[ir.Operation]:
 
 def _fusable(body: list[ir.Operation], root: ir.Operation) -> list[ir.Operation]:
     """Ops to fuse into the root's loop, in program order: tileable, not on the weight side,
-    and every use inside the loop (a block output or a value read by an op left outside
-    stays a loop nest of its own: fusing it would compute it twice)."""
+    and used once, by an op inside the loop (a block output, a value read by an op left
+    outside or by two ops stays a loop nest of its own)."""
     weights = _weight_side(body)
     inside = {root}
     for op in reversed(body):
         if op == root or not _is_tileable(op) or op in weights:
             continue
         users = [u.owner.operation for r in op.results for u in r.uses]
-        if users and all(u in inside for u in users):
+        # One use only: `fuse_into_containing_op` tiles a producer for one slice and
+        # clones it for others, leaving a stale original (seen: a matmul feeding both the
+        # max and the exp of a softmax lost its accumulator fill).
+        # Nor through a pad: its tiled form is an `scf.if`, and fusing the pad's producer
+        # into that branch crashes the transform interpreter (seen with LRN).
+        if len(users) == 1 and users[0] in inside and users[0].name != "tensor.pad":
             inside.add(op)
     return [op for op in body if op in inside and op != root]
 

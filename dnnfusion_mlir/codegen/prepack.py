@@ -8,17 +8,35 @@ compiled model records the permutation to apply to that weight.
 
 
 Matches: a weight argument of the entry function whose only use is either a
-`linalg.transpose`, or one operand of one call to a block function whose matching argument's
-only use is a `linalg.transpose`.
+`linalg.transpose` (possibly behind single-use `collapse_shape`/`expand_shape` ops, e.g. a
+depthwise filter), or one operand of one call to a block function whose matching argument is
+used that way.
 Sound because: `transpose(w)` with `w` bound to the same array on every call equals the
 pre-transposed array; nothing else reads `w`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
+
 from dnnfusion_mlir._mlir import ir
 
 WEIGHT_ATTR = "dnnf.weight"
+
+
+@dataclass(frozen=True)
+class Prepack:
+    """Load-time transform of one weight: reshape to `shape` (if set), then transpose."""
+
+    shape: list[int] | None
+    perm: list[int]
+
+    def apply(self, weight: np.ndarray) -> np.ndarray:
+        """The pre-packed array the entry argument now expects."""
+        w = weight.reshape(self.shape) if self.shape is not None else weight
+        return np.ascontiguousarray(w.transpose(self.perm))
 
 
 def _functions(module: ir.Module) -> dict[str, ir.Operation]:
@@ -33,11 +51,21 @@ def _single_use(value: ir.Value) -> tuple[ir.Operation, int] | None:
     return uses[0].owner.operation, uses[0].operand_number
 
 
-def _transpose_of(value: ir.Value) -> ir.Operation | None:
-    use = _single_use(value)
-    if use and use[0].name == "linalg.transpose" and use[1] == 0:
-        return use[0]
-    return None
+def _transpose_of(value: ir.Value) -> tuple[list[ir.Operation], ir.Operation] | None:
+    """(reshapes, transpose) when `value` flows only through single-use
+    `tensor.collapse_shape`/`expand_shape` ops into a `linalg.transpose`."""
+    reshapes: list[ir.Operation] = []
+    while True:
+        use = _single_use(value)
+        if not use or use[1] != 0:
+            return None
+        op = use[0]
+        if op.name == "linalg.transpose":
+            return reshapes, op
+        if op.name not in ("tensor.collapse_shape", "tensor.expand_shape"):
+            return None
+        reshapes.append(op)
+        value = op.results[0]
 
 
 def _set_arg_type(fn: ir.Operation, index: int, new_type: ir.Type) -> None:
@@ -48,31 +76,34 @@ def _set_arg_type(fn: ir.Operation, index: int, new_type: ir.Type) -> None:
         ir.FunctionType.get([a.type for a in block.arguments], ftype.results))
 
 
-def _fold(transpose: ir.Operation, arg: ir.Value) -> list[int]:
+def _fold(chain: tuple[list[ir.Operation], ir.Operation], arg: ir.Value) -> Prepack:
+    reshapes, transpose = chain
     perm = [int(p) for p in ir.DenseI64ArrayAttr(transpose.attributes["permutation"])]
+    shape = list(ir.RankedTensorType(transpose.operands[0].type).shape)
     transpose.results[0].replace_all_uses_with(arg)
     transpose.erase()
-    return perm
+    for op in reversed(reshapes):
+        op.erase()
+    return Prepack(shape if reshapes else None, perm)
 
 
-def prepack_weights(module: ir.Module, entry: str = "main") -> dict[int, list[int]]:
-    """Fold weight transposes into load-time permutations; returns {entry arg index: perm}."""
+def prepack_weights(module: ir.Module, entry: str = "main") -> dict[int, Prepack]:
+    """Fold weight transposes into load-time transforms; returns {entry arg index: Prepack}."""
     fns = _functions(module)
     main = fns[entry]
     if "arg_attrs" not in main.attributes:
         return {}
-    perms: dict[int, list[int]] = {}
+    perms: dict[int, Prepack] = {}
     args = main.regions[0].blocks[0].arguments
     for i, attrs in enumerate(ir.ArrayAttr(main.attributes["arg_attrs"])):
         dct = ir.DictAttr(attrs)
         if WEIGHT_ATTR not in dct:
             continue
         arg = args[i]
-        transpose = _transpose_of(arg)
-        if transpose is not None:
-            new_type = transpose.results[0].type
-            _set_arg_type(main, i, new_type)
-            perms[i] = _fold(transpose, arg)
+        chain = _transpose_of(arg)
+        if chain is not None:
+            _set_arg_type(main, i, chain[1].results[0].type)
+            perms[i] = _fold(chain, arg)
             continue
         use = _single_use(arg)
         if not use or use[0].name != "func.call":
@@ -81,11 +112,11 @@ def prepack_weights(module: ir.Module, entry: str = "main") -> dict[int, list[in
         if callee is None:
             continue
         inner = callee.regions[0].blocks[0].arguments[use[1]]
-        transpose = _transpose_of(inner)
-        if transpose is None:
+        chain = _transpose_of(inner)
+        if chain is None:
             continue
-        new_type = transpose.results[0].type
+        new_type = chain[1].results[0].type
         _set_arg_type(main, i, new_type)
         _set_arg_type(callee, use[1], new_type)
-        perms[i] = _fold(transpose, inner)
+        perms[i] = _fold(chain, inner)
     return perms

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from dnnfusion_mlir._mlir import ir, linalg, passmanager, tensor
 
@@ -383,12 +384,12 @@ def convert_to_nhwc(module: ir.Module) -> int:
 
 @dataclass
 class ScheduleResult:
-    """`prepacked`: entry argument index -> permutation to apply to that weight at load;
+    """`prepacked`: entry argument index -> load-time transform of that weight (Prepack);
     `nests`: loop nests left in each fusion-block function; `kernels`: loop nests of the
     whole module one run executes (counted the same way with and without fusion: after
     the NHWC rewrite, weight pre-packing and block fusion, before per-op tiling)."""
 
-    prepacked: dict[int, list[int]]
+    prepacked: dict[int, Any]
     nests: dict[str, int]
     kernels: int = 0
 

@@ -30,6 +30,7 @@ import numpy as np
 from dnnfusion_mlir import errors
 from dnnfusion_mlir._mlir import func, ir
 from dnnfusion_mlir.codegen.block_fusion import inline_blocks
+from dnnfusion_mlir.codegen.prepack import Prepack
 from dnnfusion_mlir.codegen.schedule import apply_schedule
 from dnnfusion_mlir.codegen.to_llvm import lower_to_llvm
 from dnnfusion_mlir.dialects.mapping import MappingType
@@ -177,7 +178,7 @@ class Kernel:
     runner: HostRunner
     inputs: list[Spec]
     outputs: list[Spec]
-    prepacked: dict[int, list[int]]  # argument -> permutation applied to its weight at load
+    prepacked: dict[int, Prepack]  # argument -> load-time transform of its weight
 
 
 def _main_of(module: ir.Module) -> ir.Operation:
