@@ -1,4 +1,5 @@
-"""Converters for Many-to-Many reductions: Softmax, LayerNormalization, ReduceMean/Sum/Max.
+"""Converters for Many-to-Many reductions: Softmax, LayerNormalization, ReduceMean/Sum/Max
+(ReduceMax of bools through int32).
 
 Axes are normalised here (non-negative, sorted, unique; empty = all axes), and axes given
 as a constant input (ReduceSum >= 13, every Reduce* >= 18) become the `axes` attribute.
@@ -24,7 +25,7 @@ F32 = (np.float32,)
 _REDUCE = {"ReduceMean": dnnf.ReduceMeanOp, "ReduceSum": dnnf.ReduceSumOp,
            "ReduceMax": dnnf.ReduceMaxOp}
 _REDUCE_DTYPES = {"ReduceMean": F32, "ReduceSum": (np.float32, np.int64, np.int32),
-                  "ReduceMax": (np.float32, np.int64, np.int32)}
+                  "ReduceMax": (np.float32, np.int64, np.int32, np.bool_)}
 # First opset in which each op takes `axes` as an input rather than an attribute.
 _AXES_INPUT_SINCE = {"ReduceMean": 18, "ReduceSum": 13, "ReduceMax": 18}
 
@@ -119,6 +120,19 @@ def convert_reduce(ctx: NodeContext) -> list[ir.Value]:
     if not axes:
         # Reducing a rank-0 tensor over all (no) axes is the identity too.
         return [ctx.build(dnnf.IdentityOp, ctx.input(0), ctx.out_type()).out]
+    if ctx.in_dtype(0) == np.bool_:
+        return [_reduce_bool(ctx, axes, keepdims)]
     op = ctx.build(_REDUCE[ctx.op_type], ctx.input(0), attrs.i64_array(axes),
                    attrs.i64(1 if keepdims else 0), ctx.out_type())
     return [op.out]
+
+
+def _reduce_bool(ctx: NodeContext, axes: list[int], keepdims: int) -> ir.Value:
+    """ReduceMax of bools (a logical or) as an i32 max between two casts: kernels never
+    reduce i1 values (see kernels_elementwise.py on i1 in memory)."""
+    i32 = np.dtype(np.int32)
+    wide = ctx.build(dnnf.CastOp, ctx.input(0), tensor_type(ctx.in_shape(0), i32)).out
+    reduced = ctx.build(_REDUCE[ctx.op_type], wide, attrs.i64_array(axes),
+                        attrs.i64(1 if keepdims else 0),
+                        tensor_type(ctx.out_shape(), i32)).out
+    return ctx.build(dnnf.CastOp, reduced, ctx.out_type()).out

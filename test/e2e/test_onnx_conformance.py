@@ -17,7 +17,6 @@ from dnnfusion_mlir import conformance
 pytestmark = pytest.mark.slow
 
 _ARGMAX = ("the Indices output of MaxPool is not supported")
-_BOOL_MAX = ("ReduceMax of bool tensors is not supported")
 KNOWN_FAILURES: dict[str, str] = {
     **dict.fromkeys([
         "test_resize_downsample_scales_linear_align_corners",
@@ -29,9 +28,6 @@ KNOWN_FAILURES: dict[str, str] = {
         "test_maxpool_with_argmax_2d_precomputed_pads",
         "test_maxpool_with_argmax_2d_precomputed_strides",
     ], _ARGMAX),
-    **dict.fromkeys([
-        "test_reduce_max_bool_inputs",
-    ], _BOOL_MAX),
 }
 
 

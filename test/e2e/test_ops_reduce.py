@@ -191,6 +191,19 @@ def test_reduce_int(op: str, dtype: Any, axes: list[int], keepdims: int) -> None
     run(node, {"x": x}, inits, opset=13)
 
 
+@pytest.mark.parametrize(("axes", "keepdims"), [([1], 0), ([0, 2], 1), (None, 0)])
+def test_reduce_max_bool(axes: list[int] | None, keepdims: int) -> None:
+    """ReduceMax of bools (opset 20) is a logical or; numpy is the oracle."""
+    x = RNG.random((3, 5, 4)) < 0.15
+    x[1] = False  # one all-false slab
+    node, inits = _reduce_node("ReduceMax", axes, keepdims, opset=20)
+    model = make_model([node], {"x": x}, ["y"], initializers=inits, opset=20)
+    (y,) = dnnf.compile(model).run({"x": x})
+    expected = np.any(x, axis=None if axes is None else tuple(axes), keepdims=bool(keepdims))
+    assert y.dtype == np.bool_
+    np.testing.assert_array_equal(y, expected)
+
+
 def test_reduce_max_all_negative() -> None:
     x = -np.abs(randn(3, 9)) - 5.0
     run(helper.make_node("ReduceMax", ["x"], ["y"], axes=[1], keepdims=0), {"x": x}, opset=13)

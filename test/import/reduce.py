@@ -71,3 +71,11 @@ show([helper.make_node("ReduceMax", ["x"], ["y"], keepdims=0)], {"x": ((2, 3, 4)
 # CHECK: "dnnf.identity"(%{{.*}}) {mapping = "one_to_one"} : (tensor<2x3xf32>) -> tensor<2x3xf32>
 show([helper.make_node("ReduceSum", ["x"], ["y"], noop_with_empty_axes=1)],
      {"x": ((2, 3), F)}, ["y"], opset=13)
+
+# ReduceMax of bools: an i32 max between two casts.
+# CHECK-LABEL: func.func @main
+# CHECK: %[[W:.*]] = "dnnf.cast"(%arg0) {{.*}} : (tensor<2x3xi1>) -> tensor<2x3xi32>
+# CHECK: %[[M:.*]] = "dnnf.reduce_max"(%[[W]]) {axes = array<i64: 1>, keepdims = 0 : i64{{.*}} : (tensor<2x3xi32>) -> tensor<2xi32>
+# CHECK: "dnnf.cast"(%[[M]]) {{.*}} : (tensor<2xi32>) -> tensor<2xi1>
+show([helper.make_node("ReduceMax", ["x", "a"], ["y"], keepdims=0)],
+     {"x": ((2, 3), np.bool_)}, ["y"], {"a": np.array([1], np.int64)}, opset=20)
