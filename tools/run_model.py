@@ -95,13 +95,19 @@ def print_report(stats: dict) -> None:
     """The compile statistics, one per line."""
     print("compile report:")
     for key in ("onnx_nodes", "ops_after_import", "ops_after_rewrite", "flops_before_rewrite",
-                "flops_after_rewrite", "kernels", "intermediate_bytes"):
+                "flops_after_rewrite", "kernels", "intermediate_bytes",
+                "intermediate_bytes_fused", "peak_intermediate_bytes"):
         if key in stats:
-            print(f"  {key:20s} {stats[key]}")
+            print(f"  {key:24s} {stats[key]}")
     for rule, count in stats.get("rewrites", {}).items():
-        print(f"  rewrite {rule:22s} x{count}")
-    for i, block in enumerate(stats.get("blocks", [])):
-        print(f"  block {i}: {block}")
+        print(f"  rewrite {rule:26s} x{count}")
+    blocks = stats.get("blocks", [])
+    if blocks:
+        print(f"  fusion blocks ({len(blocks)}; loop nests, mapping type, ops):")
+    for block in blocks:
+        ops = " ".join(f"{o['op'].removeprefix('dnnf.')}({o['node']})" for o in block["ops"])
+        print(f"    {block['name']:14s} {block.get('kernels', '?'):>2} "
+              f"{block['mapping']:13s} {ops}")
 
 
 def time_onnxruntime(path: str, feeds: dict, repeat: int) -> float:

@@ -256,24 +256,41 @@ CORF_PAIRS = frozenset({("dnnf.conv", "dnnf.conv"), ("dnnf.matmul", "dnnf.matmul
 
 
 def corf_pattern(planner: Planner, block: list[int], cand: int) -> bool:
-    """CORF fusion is limited to consecutive pairs of `CORF_PAIRS` along a direct edge:
-    pointwise conv -> depthwise conv, and attention's matmul -> softmax -> matmul."""
+    """CORF fusion is limited to chains of `CORF_PAIRS` — pointwise conv -> depthwise conv,
+    attention's matmul -> softmax -> matmul — possibly with One-to-One/Reorganize/Shuffle ops
+    of the block between the two: the nearest Many-to-Many op of the block upstream and
+    downstream of `cand` must each form an allowed pair with it."""
     nodes = planner.nodes
-    c = nodes[cand]
-    for b in block:
-        if nodes[b].mapping != MappingType.MANY_TO_MANY:
-            continue
-        if cand in planner.succ(b):
-            pair, first, second = (nodes[b].name, c.name), nodes[b], c
-        elif b in planner.succ(cand):
-            pair, first, second = (c.name, nodes[b].name), c, nodes[b]
-        else:
+    members = set(block)
+    ups = _nearest_m2m(planner, cand, members, planner.pred)
+    downs = _nearest_m2m(planner, cand, members, planner.succ)
+    if not ups and not downs:
+        return False  # unrelated Many-to-Many ops: not a consecutive pair
+    pairs = [(nodes[u], nodes[cand]) for u in ups] + [(nodes[cand], nodes[d]) for d in downs]
+    for first, second in pairs:
+        if (first.name, second.name) not in CORF_PAIRS:
             return False
-        if pair not in CORF_PAIRS:
-            return False
-        if pair == ("dnnf.conv", "dnnf.conv") and not _pointwise_then_depthwise(first, second):
+        if first.name == "dnnf.conv" and not _pointwise_then_depthwise(first, second):
             return False
     return True
+
+
+def _nearest_m2m(planner: Planner, start: int, members: set[int],
+                 step: Callable[[int], list[int]]) -> set[int]:
+    """Many-to-Many members of the block reached from `start` through other members only."""
+    found: set[int] = set()
+    work = [n for n in step(start) if n in members]
+    seen: set[int] = set()
+    while work:
+        n = work.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        if planner.nodes[n].mapping == MappingType.MANY_TO_MANY:
+            found.add(n)
+        else:
+            work.extend(m for m in step(n) if m in members)
+    return found
 
 
 def _pointwise_then_depthwise(first: EcgNode, second: EcgNode) -> bool:
