@@ -508,6 +508,22 @@ class MaxPoolOp(DnnfOp, name="max_pool", traits=[ext.Pure]):
     out: TensorResult = ext.result()
 
 
+class MaxPoolWithIndicesOp(DnnfOp, name="max_pool_with_indices", traits=[ext.Pure]):
+    """ONNX MaxPool with its Indices output: the flat input index of each window's first
+    maximum, (n * C + c) * spatial size + the spatial offset, row-major (storage_order 0) or
+    column-major (1) over the spatial dims; other fields as `dnnf.max_pool`."""
+
+    MAPPING = MappingType.MANY_TO_MANY
+    input: Tensor
+    kernel_shape: Any = ext.attribute()
+    strides: Any = ext.attribute()
+    pads: Any = ext.attribute()
+    dilations: Any = ext.attribute()
+    storage_order: ir.IntegerAttr
+    out: TensorResult = ext.result()
+    indices: TensorResult = ext.result()
+
+
 def _no_dilations() -> Any:
     return ir.DenseI64ArrayAttr.get([])
 

@@ -179,3 +179,85 @@ def global_average_pool(k: KernelOp) -> str:
     more, mean = elementwise(k, [(total, nc)], nc, scale)
     again, result = reshape(k, (mean, nc), list(k.out.shape))
     return "\n".join([*lines, *more, *again, ret([result[0]], [k.out])])
+
+
+@kernel("max_pool_with_indices")
+def max_pool_with_indices(k: KernelOp) -> str:
+    """Max and its flat row-major input index in one window contraction with two results.
+
+    The index is computed from the loop indices (input position = o * stride + k * dilation
+    - pad begin); a strictly greater value replaces the running pair, so the first maximum
+    in window order wins, as in onnxruntime. Pads are -inf and never win.
+    """
+    x, rank = k.in_types[0], k.out.rank - 2
+    low, high = window_pads(k)
+    lines, xp = pad(k, (k.args[0], x), low, high, -math.inf)
+    win_t = TType(tuple(k.attrs["kernel_shape"]), "f32")
+    idx_t = k.out_types[1]
+    more, win = empty(k, win_t)
+    lines += more
+    more, init_v = fill(k, k.out, -math.inf)
+    lines += more
+    more, init_i = fill(k, idx_t, 0)
+    lines += more
+    loops = 2 + 2 * rank
+    o = [f"d{2 + i}" for i in range(rank)]
+    kk = [f"d{2 + rank + i}" for i in range(rank)]
+    win_exprs = [f"{oi} * {s} + {ki} * {d}"
+                 for oi, ki, s, d in zip(o, kk, k.attrs["strides"], _dilations(k), strict=True)]
+    out_map = affine_map(loops, ["d0", "d1", *o])
+    maps = [affine_map(loops, ["d0", "d1", *win_exprs]), affine_map(loops, kk), out_map,
+            out_map]
+    its = ", ".join(['"parallel"'] * (2 + rank) + ['"reduction"'] * rank)
+    a = [k.fresh("a") for _ in range(4)]
+    body, flat = _flat_index(k, rank, low)
+    gt, v, i, wide = k.fresh("gt"), k.fresh("v"), k.fresh("ix"), k.fresh("w")
+    res_v, res_i = k.fresh("mx"), k.fresh("arg")
+    lines += [
+        f"{res_v}, {res_i} = linalg.generic {{indexing_maps = [{', '.join(maps)}], "
+        f"iterator_types = [{its}]}} ins({xp[0]}, {win} : {xp[1].text}, {win_t.text}) "
+        f"outs({init_v}, {init_i} : {k.out.text}, {idx_t.text}) {{",
+        f"^bb0({a[0]}: f32, {a[1]}: f32, {a[2]}: f32, {a[3]}: i64):",
+        *["  " + line for line in body],
+        f"  {wide} = arith.index_cast {flat} : index to i64",
+        f"  {gt} = arith.cmpf ogt, {a[0]}, {a[2]} : f32",
+        f"  {v} = arith.select {gt}, {a[0]}, {a[2]} : f32",
+        f"  {i} = arith.select {gt}, {wide}, {a[3]} : i64",
+        f"  linalg.yield {v}, {i} : f32, i64",
+        f"}} -> ({k.out.text}, {idx_t.text})",
+    ]
+    return "\n".join([*lines, ret([res_v, res_i], [k.out, idx_t])])
+
+
+def _flat_index(k: KernelOp, rank: int, low: list[int]) -> tuple[list[str], str]:
+    """Body lines computing the flat input index of the current tap: ((n * C + c) * H + h)
+    * W + w... row-major; with storage_order 1 the spatial dims are taken in reverse order
+    (column-major: (n * C + c) * H * W + w * H + h)."""
+    x = k.in_types[0]
+    lines: list[str] = []
+
+    def index(d: int) -> str:
+        name = k.fresh("i")
+        lines.append(f"{name} = linalg.index {d} : index")
+        return name
+
+    def const(value: int) -> str:
+        name = k.fresh("c")
+        lines.append(f"{name} = arith.constant {value} : index")
+        return name
+
+    def binop(op: str, lhs: str, rhs: str) -> str:
+        name = k.fresh("t")
+        lines.append(f"{name} = arith.{op} {lhs}, {rhs} : index")
+        return name
+
+    flat = index(0)
+    flat = binop("addi", binop("muli", flat, const(x.shape[1])), index(1))
+    order = range(rank) if not k.attrs.get("storage_order") else reversed(range(rank))
+    for i in order:
+        s, d = k.attrs["strides"][i], _dilations(k)[i]
+        pos = binop("addi", binop("muli", index(2 + i), const(s)),
+                    binop("muli", index(2 + rank + i), const(d)))
+        pos = binop("subi", pos, const(low[2 + i]))
+        flat = binop("addi", binop("muli", flat, const(x.shape[2 + i])), pos)
+    return lines, flat

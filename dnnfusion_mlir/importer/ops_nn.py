@@ -178,16 +178,19 @@ def _pool_geometry(ctx: NodeContext) -> tuple[list[int], list[int], list[int], l
 
 @converter("MaxPool")
 def convert_max_pool(ctx: NodeContext) -> list[ir.Value]:
+    """MaxPool; with the Indices output requested, `dnnf.max_pool_with_indices` (whose
+    storage_order says how the spatial offset is flattened; it means nothing without it)."""
     ctx.require_dtypes(F32)
-    if len(ctx.node.output) > 1 and ctx.node.output[1]:
-        raise ctx.unsupported("the Indices output of MaxPool is not supported")
-    if int(ctx.attr("storage_order", 0)) != 0:
-        raise ctx.unsupported("storage_order=1 is not supported")
     kernel, strides, pads, dilations = _pool_geometry(ctx)
-    op = ctx.build(dnnf.MaxPoolOp, ctx.input(0), attrs.i64_array(kernel),
-                   attrs.i64_array(strides), attrs.i64_array(pads), attrs.i64_array(dilations),
-                   ctx.out_type())
-    return [op.out]
+    geometry = [attrs.i64_array(v) for v in (kernel, strides, pads, dilations)]
+    if len(ctx.node.output) > 1 and ctx.node.output[1]:
+        order = int(ctx.attr("storage_order", 0))
+        if order not in (0, 1):
+            raise ctx.unsupported(f"storage_order={order} (must be 0 or 1)")
+        op = ctx.build(dnnf.MaxPoolWithIndicesOp, ctx.input(0), *geometry, attrs.i64(order),
+                       ctx.out_type(), ctx.out_type(1))
+        return [op.out, op.indices]
+    return [ctx.build(dnnf.MaxPoolOp, ctx.input(0), *geometry, ctx.out_type()).out]
 
 
 @converter("AveragePool")

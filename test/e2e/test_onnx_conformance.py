@@ -16,7 +16,6 @@ from dnnfusion_mlir import conformance
 
 pytestmark = pytest.mark.slow
 
-_ARGMAX = ("the Indices output of MaxPool is not supported")
 KNOWN_FAILURES: dict[str, str] = {
     **dict.fromkeys([
         "test_resize_downsample_scales_linear_align_corners",
@@ -24,10 +23,6 @@ KNOWN_FAILURES: dict[str, str] = {
     ], "align_corners with a scale whose output length is fractional (2 x 0.6 = 1.2): the "
        "reference divides by that fractional length minus 1, onnxruntime and we by the "
        "integer output length minus 1 (onnxruntime gives our numbers)"),
-    **dict.fromkeys([
-        "test_maxpool_with_argmax_2d_precomputed_pads",
-        "test_maxpool_with_argmax_2d_precomputed_strides",
-    ], _ARGMAX),
 }
 
 

@@ -200,18 +200,24 @@ def _compile_error(node: Any, inputs: dict[str, np.ndarray], outputs: list[str],
     return info.value
 
 
-@pytest.mark.parametrize(("node", "outputs", "opset", "reason"), [
-    (helper.make_node("MaxPool", ["x"], ["y", "i"], name="bad", kernel_shape=[2, 2]),
-     ["y", "i"], 17, "Indices"),
-    (helper.make_node("MaxPool", ["x"], ["y"], name="bad", kernel_shape=[2, 2],
-                      storage_order=1), ["y"], 17, "storage_order"),
+@pytest.mark.parametrize(("shape", "attributes"), [
+    ((1, 1, 5, 5), {"kernel_shape": [2, 2]}),
+    ((2, 3, 7, 6), {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]}),
+    ((1, 2, 9, 9), {"kernel_shape": [2, 3], "strides": [2, 2], "ceil_mode": 1}),
+    ((1, 2, 10, 10), {"kernel_shape": [3, 3], "dilations": [2, 2], "pads": [2, 1, 2, 1]}),
+    ((2, 2, 11), {"kernel_shape": [3], "strides": [2], "pads": [1, 1]}),
+    ((1, 2, 4, 5, 6), {"kernel_shape": [2, 2, 3], "strides": [2, 1, 2]}),
 ])
-def test_unsupported_pool_variants(node: Any, outputs: list[str], opset: int,
-                                   reason: str) -> None:
-    err = _compile_error(node, {"x": _rand(1, 2, 6, 6)}, outputs, opset=opset)
-    assert isinstance(err, errors.UnsupportedOpError)
-    assert (err.node, err.op_type) == ("bad", node.op_type)
-    assert reason in str(err)
+@pytest.mark.parametrize("storage_order", [0, 1])
+def test_max_pool_indices(shape: tuple[int, ...], attributes: dict[str, Any],
+                          storage_order: int) -> None:
+    """The Indices output: flat input positions of each window's (first) maximum."""
+    x = _rand(*shape)
+    x.reshape(-1)[::7] = 1.5  # ties inside windows: the first one wins
+    node = helper.make_node("MaxPool", ["x"], ["y", "i"], storage_order=storage_order,
+                            **attributes)
+    model = make_model([node], {"x": x}, ["y", "i"])
+    assert_matches_onnxruntime(model, {"x": x})
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 4, 4), (5, 3), (2, 3, 7)])

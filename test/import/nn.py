@@ -77,6 +77,12 @@ show([helper.make_node("Gemm", ["a", "b", "c"], ["y"], transB=1)],
 show([helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2],
                        ceil_mode=1)], {"x": ((1, 2, 10, 10), F)}, ["y"])
 
+# MaxPool with its Indices output: the two-result op, storage_order kept.
+# CHECK-LABEL: func.func @main
+# CHECK: %{{.*}}:2 = "dnnf.max_pool_with_indices"(%arg0) {dilations = array<i64: 1, 1>, kernel_shape = array<i64: 2, 2>, mapping = "many_to_many", pads = array<i64: 0, 0, 0, 0>, storage_order = 1 : i64, strides = array<i64: 2, 2>} : (tensor<1x2x4x4xf32>) -> (tensor<1x2x2x2xf32>, tensor<1x2x2x2xi64>)
+show([helper.make_node("MaxPool", ["x"], ["y", "i"], kernel_shape=[2, 2], strides=[2, 2],
+                       storage_order=1)], {"x": ((1, 2, 4, 4), F)}, ["y", "i"])
+
 # AveragePool: count_include_pad normalised to 0/1; VALID means zero pads.
 # CHECK-LABEL: func.func @main
 # CHECK: "dnnf.average_pool"(%{{.*}}) {count_include_pad = 1 : i64, dilations = array<i64: 1>, kernel_shape = array<i64: 2>, mapping = "many_to_many", pads = array<i64: 0, 0>, strides = array<i64: 1>} : (tensor<1x2x7xf32>) -> tensor<1x2x6xf32>

@@ -145,6 +145,23 @@ func.func @max_pool_ceil(%x: tensor<1x2x10x10xf32>) -> tensor<1x2x5x5xf32> {
 
 // -----
 
+// MaxPool with Indices: one contraction with two results; the flat index is built from the
+// loop indices (n * 2 + c) * 4 + h, then * 4 + w, and replaces the running one only when the
+// value is strictly greater (first maximum wins).
+// CHECK-LABEL: func.func @max_pool_with_indices
+// CHECK: %[[V:.*]]:2 = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins({{.*}} : tensor<1x2x4x4xf32>, tensor<2x2xf32>) outs({{.*}} : tensor<1x2x2x2xf32>, tensor<1x2x2x2xi64>)
+// CHECK: ^bb0(%[[X:.*]]: f32, %{{.*}}: f32, %[[ACC:.*]]: f32, %[[IDX:.*]]: i64):
+// CHECK: %[[GT:.*]] = arith.cmpf ogt, %[[X]], %[[ACC]] : f32
+// CHECK: arith.select %[[GT]], %[[X]], %[[ACC]] : f32
+// CHECK: arith.select %[[GT]], %{{.*}}, %[[IDX]] : i64
+// CHECK: return %[[V]]#0, %[[V]]#1
+func.func @max_pool_with_indices(%x: tensor<1x2x4x4xf32>) -> (tensor<1x2x2x2xf32>, tensor<1x2x2x2xi64>) {
+  %0, %1 = "dnnf.max_pool_with_indices"(%x) {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, storage_order = 0 : i64, mapping = "many_to_many"} : (tensor<1x2x4x4xf32>) -> (tensor<1x2x2x2xf32>, tensor<1x2x2x2xi64>)
+  return %0, %1 : tensor<1x2x2x2xf32>, tensor<1x2x2x2xi64>
+}
+
+// -----
+
 // AveragePool without padding: sum pooling, then one division by the window size.
 // CHECK-LABEL: func.func @average_pool_uniform
 // CHECK: %[[SIZE:.*]] = arith.constant 4.000000e+00 : f32
