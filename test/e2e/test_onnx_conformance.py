@@ -20,9 +20,10 @@ KNOWN_FAILURES: dict[str, str] = {
     **dict.fromkeys([
         "test_resize_downsample_scales_linear_align_corners",
         "test_resize_downsample_scales_cubic_align_corners",
-    ], "align_corners with a scale whose output length is fractional (2 x 0.6 = 1.2): the "
-       "reference divides by that fractional length minus 1, onnxruntime and we by the "
-       "integer output length minus 1 (onnxruntime gives our numbers)"),
+    ], "align_corners when scale x length is fractional (2 x 0.6 = 1.2, output length 1): "
+       "ONNX's spec divides by length_resized - 1, the resized tensor's integer length, as "
+       "onnxruntime and we do; its reference implementation divides by 1.2 - 1 instead, and "
+       "the expected outputs come from it"),
 }
 
 
