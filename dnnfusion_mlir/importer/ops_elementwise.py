@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from dnnfusion_mlir._mlir import ir
 from dnnfusion_mlir.dialects import dnnf
@@ -116,11 +117,12 @@ def convert_pow(ctx: NodeContext) -> list[ir.Value]:
     return [ctx.build(dnnf.PowOp, base, exponent, ctx.out_type()).out]
 
 
-def _cast(ctx: NodeContext, value: ir.Value, shape: tuple[int, ...], dtype: object) -> ir.Value:
+def _cast(ctx: NodeContext, value: ir.Value, shape: tuple[int, ...],
+          dtype: npt.DTypeLike) -> ir.Value:
     return ctx.build(dnnf.CastOp, value, tensor_type(shape, np.dtype(dtype))).out
 
 
-def _exponent_as(ctx: NodeContext, dtype: object) -> ir.Value:
+def _exponent_as(ctx: NodeContext, dtype: npt.DTypeLike) -> ir.Value:
     """The exponent (input 1) converted to `dtype`: folded if constant, else a cast."""
     if ctx.in_dtype(1) == np.dtype(dtype):
         return ctx.input(1)
