@@ -99,7 +99,9 @@ def _check_resize_attrs(ctx: NodeContext, mode: str, coordinate: str, nearest: s
         raise ctx.unsupported(f"nearest_mode '{nearest}' is not supported")
     if int(ctx.attr("antialias", 0)) and mode == "nearest":
         raise ctx.unsupported("antialias=1 needs mode linear or cubic")
-    ctx.require_dtypes(NUMERIC if mode == "nearest" else (np.float32,))
+    # Tap-table kernels (cubic, antialias, tf_crop_and_resize) weigh values in f32.
+    exact = mode == "nearest" and coordinate != "tf_crop_and_resize"
+    ctx.require_dtypes(NUMERIC if exact else (np.float32,))
 
 
 def _resize_roi(ctx: NodeContext, coordinate: str) -> list[float]:

@@ -312,6 +312,17 @@ def test_resize_tf_crop_and_resize(mode: str, roi: list[float],
           **extra)
 
 
+def test_resize_tf_crop_and_resize_int_is_dtype_error() -> None:
+    x = rand(1, 1, 4, 4, dtype=np.int32)
+    node = helper.make_node("Resize", ["x", "r", "", "sz"], ["y"], name="crop",
+                            coordinate_transformation_mode="tf_crop_and_resize")
+    model = make_model([node], {"x": x}, ["y"], {"r": np.array([0, 0, 0, 0, 1, 1, 1, 1], _F),
+                                                 "sz": i64(1, 1, 3, 3)})
+    with pytest.raises(errors.DTypeError) as info:
+        dnnf.compile(model)
+    assert (info.value.node, info.value.op_type) == ("crop", "Resize")
+
+
 def test_resize_linear_2d() -> None:
     check("Resize", rand(4, 6), {"": np.zeros(0), "s": np.array([2, 0.5], _F)}, mode="linear")
 
