@@ -51,7 +51,9 @@ def _failures(outcomes: Sequence[Outcome]) -> list[str]:
     lines = []
     for o in sorted(outcomes, key=lambda o: (o.op_type, o.name)):
         if o.status == "fail":
-            lines.append(f"- {o.op_type} · `{o.name}`: {o.reason}")
+            why = conformance.KNOWN_FAILURES.get(o.name)
+            note = f". Why: {why}." if why else ""
+            lines.append(f"- {o.op_type} · `{o.name}`: {o.reason}{note}")
     return lines or ["None."]
 
 

@@ -4,7 +4,8 @@ Every case whose op types we support is a test (see `dnnfusion_mlir.conformance`
 selection and the comparison, which follows ONNX's runner: the case's rtol/atol, by default
 rtol=1e-3, atol=1e-7). Cases of supported ops with element types we do not compile are
 explicit skips with that reason; a case that fails for a known, documented reason is listed
-in KNOWN_FAILURES and is a strict xfail, so fixing it is noticed too.
+in `conformance.KNOWN_FAILURES` (the report prints the reason too) and is a strict xfail, so
+fixing it is noticed too.
 """
 
 from __future__ import annotations
@@ -16,15 +17,7 @@ from dnnfusion_mlir import conformance
 
 pytestmark = pytest.mark.slow
 
-KNOWN_FAILURES: dict[str, str] = {
-    **dict.fromkeys([
-        "test_resize_downsample_scales_linear_align_corners",
-        "test_resize_downsample_scales_cubic_align_corners",
-    ], "align_corners when scale x length is fractional (2 x 0.6 = 1.2, output length 1): "
-       "ONNX's spec divides by length_resized - 1, the resized tensor's integer length, as "
-       "onnxruntime and we do; its reference implementation divides by 1.2 - 1 instead, and "
-       "the expected outputs come from it"),
-}
+KNOWN_FAILURES = conformance.KNOWN_FAILURES
 
 
 def _params() -> list:
