@@ -36,9 +36,14 @@ FUSED_ATTR = "dnnf.fused"
 ROOT_ATTR = "dnnf.block_root"
 MEMBER_ATTR = "dnnf.block_member"
 SHIELD_ATTR = "dnnf.shield"
+INSIDE_ATTR = "dnnf.block_inside"
 _ANY = "!transform.any_op"
 _NOT_KERNELS = ("linalg.fill", "linalg.yield", "linalg.index")
 _WINDOWED = ("conv", "pooling")
+_RESHAPES = ("tensor.expand_shape", "tensor.collapse_shape")
+#: Ops cheap enough to recompute once per reader inside a tile, and how many readers.
+_DUPLICABLE = ("linalg.generic", "linalg.fill")
+MAX_USES = 3
 _HEAVY = ("linalg.conv", "linalg.depthwise", "linalg.matmul", "linalg.batch_matmul")
 
 
@@ -130,62 +135,109 @@ def _weight_side(body: list[ir.Operation]) -> set[ir.Operation]:
     return found
 
 
-def _fusable(body: list[ir.Operation], root: ir.Operation) -> list[ir.Operation]:
+def _fusable(fn: ir.Operation, root: ir.Operation) -> list[ir.Operation]:
     """Ops to fuse into the root's loop, in program order: tileable, not on the weight side,
-    and used once, by an op inside the loop (a block output, a value read by an op left
-    outside or by two ops stays a loop nest of its own)."""
+    and used once, by an op inside the loop. A cheap op (generic, fill) read by up to
+    `MAX_USES` ops inside the loop is first duplicated, one copy per reader, so every copy is
+    single-use (recomputed per reader: e.g. a softmax's exp, a layer norm's centred input).
+    Block outputs and values read by ops left outside stay loop nests of their own.
+
+    Membership is an attribute on the op (`dnnf.block_inside`): Python wrappers of a cloned
+    op are not unique, so sets of `ir.Operation`s would miss clones.
+    """
+    body = [op.operation for op in fn.regions[0].blocks[0].operations]
     weights = _weight_side(body)
-    inside = {root}
+    root.attributes[INSIDE_ATTR] = ir.UnitAttr.get()
     for op in reversed(body):
+        if op.name in _RESHAPES:  # transparent: the script bubbles slices above them
+            users = [u.owner.operation for r in op.results for u in r.uses]
+            if len(users) == 1 and INSIDE_ATTR in users[0].attributes:
+                op.attributes[INSIDE_ATTR] = ir.UnitAttr.get()
+            continue
         if op == root or not _is_tileable(op) or op in weights:
             continue
-        users = [u.owner.operation for r in op.results for u in r.uses]
-        # One use only: `fuse_into_containing_op` tiles a producer for one slice and
-        # clones it for others, leaving a stale original (seen: a matmul feeding both the
-        # max and the exp of a softmax lost its accumulator fill).
-        # Nor through a pad: its tiled form is an `scf.if`, and fusing the pad's producer
+        uses = [(u.owner.operation, u.operand_number) for r in op.results for u in r.uses]
+        # Never through a pad: its tiled form is an `scf.if`, and fusing the pad's producer
         # into that branch crashes the transform interpreter (seen with LRN).
-        if len(users) == 1 and users[0] in inside and users[0].name != "tensor.pad":
-            inside.add(op)
-    return [op for op in body if op in inside and op != root]
+        if not uses or any(INSIDE_ATTR not in u.attributes or u.name == "tensor.pad"
+                           for u, _ in uses):
+            continue
+        if len(uses) > 1:
+            # `fuse_into_containing_op` tiles a producer for one slice and clones it for
+            # the others, leaving a stale original (seen: a matmul feeding a softmax's max
+            # and exp lost its accumulator fill): give each reader its own copy instead.
+            if len(uses) > MAX_USES or op.name not in _DUPLICABLE or len(op.results) != 1:
+                continue
+            op.attributes[INSIDE_ATTR] = ir.UnitAttr.get()  # the clones copy it
+            _duplicate(op, uses[1:])
+        op.attributes[INSIDE_ATTR] = ir.UnitAttr.get()
+    ops = [o.operation for o in fn.regions[0].blocks[0].operations]
+    inside = [o for o in ops if INSIDE_ATTR in o.attributes]
+    for o in inside:
+        del o.attributes[INSIDE_ATTR]
+    return [o for o in inside if o != root and o.name not in _RESHAPES]
+
+
+def _duplicate(op: ir.Operation, uses: list[tuple[ir.Operation, int]]) -> None:
+    """One clone of `op` (inserted right before it) per use in `uses`, wired to that use."""
+    for owner, index in uses:
+        with ir.InsertionPoint(op), op.location:
+            clone = op.clone()
+        owner.operands[index] = clone.results[0]
 
 
 def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
-                tags: dict[int, ir.Operation]) -> list[str] | None:
+                tags: dict[int, ir.Operation]) -> list[list[str]] | None:
+    """Transform steps for one block: tile the root, then one step per member to fuse.
+
+    Each step is its own failure-suppressing sequence that finds the block's loop again by
+    the `dnnf.block_loop_<id>` annotation, so a producer that cannot be fused only leaves
+    itself outside the loop instead of ending the block's fusion.
+    """
     root = _root(fn)
     if root is None or loop_nests(fn) <= 1:
         return None
-    body = [op.operation for op in fn.regions[0].blocks[0].operations]
-    members = _fusable(body, root)
     tag = next((t for t, o in tags.items() if o == root), None)
     if tag is None or tag not in infos:
         return None
-    windowed = any(any(w in op.name for w in _WINDOWED) for op in body)
+    windowed = any(any(w in op.operation.name for w in _WINDOWED)
+                   for op in fn.regions[0].blocks[0].operations)
     tiles = root_tiles(infos[tag], windowed)
     if not any(tiles):
         return None
+    members = _fusable(fn, root)
     i64 = ir.IntegerType.get_signless(64)
     root.attributes[ROOT_ATTR] = ir.IntegerAttr.get(i64, bid)
-    lines = [f"%root = transform.structured.match attributes {{{ROOT_ATTR} = {bid} : i64}} "
-             f"in %r : ({_ANY}) -> {_ANY}",
-             f"%tiled, %loop0 = transform.structured.tile_using_forall %root "
-             f"tile_sizes {tiles} : ({_ANY}) -> ({_ANY}, {_ANY})"]
-    loop = "%loop0"
+    mark = f"dnnf.block_loop_{bid}"
+    steps = [[f"%root = transform.structured.match attributes {{{ROOT_ATTR} = {bid} : i64}} "
+              f"in %r : ({_ANY}) -> {_ANY}",
+              f"%tiled, %loop = transform.structured.tile_using_forall %root "
+              f"tile_sizes {tiles} : ({_ANY}) -> ({_ANY}, {_ANY})",
+              f'transform.annotate %loop "{mark}" : {_ANY}']]
     for k, op in enumerate(reversed(members)):
-        op.attributes[MEMBER_ATTR] = ir.IntegerAttr.get(i64, bid * 1000 + k)
-        lines += [
-            f"%m{k} = transform.structured.match attributes {{{MEMBER_ATTR} = "
-            f"{bid * 1000 + k} : i64}} in %r : ({_ANY}) -> {_ANY}",
-            f"%f{k}, %loop{k + 1} = transform.structured.fuse_into_containing_op %m{k} "
-            f"into {loop} : ({_ANY}, {_ANY}) -> ({_ANY}, {_ANY})",
-        ]
-        loop = f"%loop{k + 1}"
-    return lines
+        member = bid * 1000 + k
+        op.attributes[MEMBER_ATTR] = ir.IntegerAttr.get(i64, member)
+        steps.append([
+            f"%loop = transform.structured.match attributes {{{mark}}} in %r "
+            f": ({_ANY}) -> {_ANY}",
+            f'%fn = transform.get_parent_op %loop {{op_name = "func.func"}} '
+            f": ({_ANY}) -> {_ANY}",
+            # Slices of a reshaped value become reshapes of a slice: the producer of the
+            # reshape is then sliced directly and can be fused.
+            f"transform.apply_patterns to %fn {{ transform.apply_patterns.tensor."
+            f"bubble_up_extract_slice }} : {_ANY}",
+            f"%m = transform.structured.match attributes {{{MEMBER_ATTR} = {member} : i64}} "
+            f"in %r : ({_ANY}) -> {_ANY}",
+            f"%f, %new = transform.structured.fuse_into_containing_op %m into %loop "
+            f": ({_ANY}, {_ANY}) -> ({_ANY}, {_ANY})",
+            f'transform.annotate %new "{mark}" : {_ANY}',
+        ])
+    return steps
 
 
-def _script(blocks: list[list[str]]) -> str:
+def _script(steps: list[list[str]]) -> str:
     body: list[str] = []
-    for lines in blocks:
+    for lines in steps:
         body.append(f"transform.sequence %root0 : {_ANY} failures(suppress) {{")
         body.append(f"^bb0(%r: {_ANY}):")
         body += ["  " + line for line in lines]
@@ -226,9 +278,9 @@ def fuse_blocks(module: ModuleLike) -> dict[str, int]:
     scripts = []
     for fn in fns:
         bid = ir.IntegerAttr(fn.attributes["dnnf.block"]).value
-        lines = _plan_block(fn, bid, infos, tags)
-        if lines:
-            scripts.append(lines)
+        steps = _plan_block(fn, bid, infos, tags)
+        if steps:
+            scripts.extend(steps)
     if scripts:
         _run_script(module, _script(scripts))
     _strip(module)
@@ -250,8 +302,10 @@ def _run_script(module: ModuleLike, text: str) -> None:
 
 def _strip(module: ModuleLike) -> None:
     def visit(op: ir.Operation) -> ir.WalkResult:
-        for name in (ROOT_ATTR, MEMBER_ATTR, "dnnf.sched"):
-            if name in op.attributes:
+        names = [a if isinstance(a, str) else a.name for a in op.attributes]
+        for name in names:
+            if name in (ROOT_ATTR, MEMBER_ATTR, "dnnf.sched") or name.startswith(
+                    "dnnf.block_loop_"):
                 del op.attributes[name]
         return ir.WalkResult.ADVANCE
 

@@ -189,12 +189,12 @@ class Planner:
         return mapping, False
 
     def _reserved_epilogue(self, cand: int) -> bool:
-        """A One-to-One op that is the only consumer of an unfused Many-to-Many op: it will
-        be that op's epilogue (a G cell) when the op's turn comes, so no Y cell takes it."""
+        """A One-to-One op with a still-unfused producer: it will join that producer as its
+        epilogue (a G cell) when the producer's turn comes, so no Y cell takes it as the
+        prologue of a consumer (which would recompute it, or leave it a block output)."""
         if self.nodes[cand].mapping != MappingType.ONE_TO_ONE:
             return False
-        return any(self.nodes[p].mapping == MappingType.MANY_TO_MANY and p not in self.group
-                   and self.succ(p) == [cand] for p in self.pred(cand))
+        return any(p not in self.group for p in self.pred(cand))
 
     def _seed_order(self) -> list[int]:
         def key(n: EcgNode) -> tuple[int, int, int]:

@@ -33,7 +33,8 @@
 # HTML: <tr><th>M:M</th><td class="G">M:M · G</td><td class="Y">M:M · Y</td><td class="X">X</td>
 # HTML: </html>
 
-# UNFUSED: <b>3</b><span>kernels (unfused)</span>
+# Unfused: input transpose, pad, conv, output transpose (NHWC conv), relu, add, matmul.
+# UNFUSED: <b>7</b><span>kernels (unfused)</span>
 # UNFUSED: <g class="op" data-index="0" data-block=""><title>#0 dnnf.conv  (ONNX node conv)
 # UNFUSED: <g class="op" data-index="3" data-block=""><title>#3 dnnf.matmul  (ONNX node matmul)
 # UNFUSED: No fusion blocks
