@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from unittest import mock
 
 import numpy as np
@@ -79,7 +80,7 @@ def run_case(name: str, model: onnx.ModelProto, feeds: dict[str, np.ndarray],
         forced = dnnf.compile(model)
     for label, cm in (("default", default), ("CORF forced", forced)):
         err = max_rel_error(cm.run(feeds)[0], expected)
-        ms = _median_ms(lambda cm=cm: cm.run(feeds), repeat)
+        ms = _median_ms(partial(cm.run, feeds), repeat)
         print(f"  {label:12s} {ms:8.3f} ms  kernels {cm.stats['kernels']:2d}  "
               f"err {err:.1e}  blocks: {_describe(cm)}")
 
