@@ -225,7 +225,10 @@ def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
     windowed = any(any(w in op.operation.name for w in _WINDOWED)
                    for op in fn.regions[0].blocks[0].operations)
     tiles = root_tiles(infos[tag], windowed)
-    if not any(tiles):
+    trips = [r // t for r, t in zip(infos[tag].ranges, tiles, strict=True) if t]
+    # A one-trip loop is folded away again: nothing would be fused (and duplicating
+    # producers for it would only add loop nests).
+    if not trips or max(trips) <= 1:
         return None
     members = _fusable(fn, root)
     i64 = ir.IntegerType.get_signless(64)
@@ -289,7 +292,25 @@ def _unshare_empties(fn: ir.Operation) -> None:
 
 
 def fuse_blocks(module: ModuleLike) -> dict[str, int]:
-    """Tile-and-fuse every block function in place; returns loop nests per block function."""
+    """Tile-and-fuse every block function in place; returns loop nests per block function.
+
+    Fusion is first tried on a copy of the module; a block whose loop nests would grow
+    (a producer that did not fuse after its readers were duplicated) is left as it was.
+    """
+    names = [_name(fn) for fn in block_functions(module)]
+    before = {_name(fn): loop_nests(fn) for fn in block_functions(module)}
+    trial = ir.Module.parse(str(module))
+    tried = _fuse(trial, skip=set())
+    worse = {n for n in names if tried.get(n, 0) > before[n]}
+    return _fuse(module, skip=worse)
+
+
+def _name(fn: ir.Operation) -> str:
+    return ir.StringAttr(fn.attributes["sym_name"]).value
+
+
+def _fuse(module: ModuleLike, skip: set[str]) -> dict[str, int]:
+    """One tile-and-fuse run over the block functions not in `skip`."""
     fns = block_functions(module)
     for fn in fns:
         _unshare_empties(fn)
@@ -299,6 +320,8 @@ def fuse_blocks(module: ModuleLike) -> dict[str, int]:
     tags = {i: op.operation for i, op in enumerate(ops)}
     scripts = []
     for fn in fns:
+        if _name(fn) in skip:
+            continue
         bid = ir.IntegerAttr(fn.attributes["dnnf.block"]).value
         steps = _plan_block(fn, bid, infos, tags)
         if steps:
@@ -306,7 +329,7 @@ def fuse_blocks(module: ModuleLike) -> dict[str, int]:
     if scripts:
         _run_script(module, _script(scripts))
     _strip(module)
-    return {ir.StringAttr(fn.attributes["sym_name"]).value: loop_nests(fn) for fn in fns}
+    return {_name(fn): loop_nests(fn) for fn in fns}
 
 
 def _run_script(module: ModuleLike, text: str) -> None:
