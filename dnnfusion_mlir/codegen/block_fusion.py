@@ -13,9 +13,9 @@ never materialised as whole tensors. A step that does not apply is skipped (the 
 suppresses failures) and the op stays its own loop nest, which the kernel count shows.
 
 Root tiles (static sizes that divide the loop range, so slices keep static shapes):
-* blocks with a convolution or pooling op, 4-D root: one output row of all channels
-  (``[1, 0, 1, 0]`` for NCHW, ``[1, 1, 0, 0]`` for an NHWC conv root), which is exactly the
-  row tile the per-op conv schedule then vectorises;
+* blocks with a convolution or pooling op, 4-D root: `CONV_ROW_TILE` output rows of all
+  channels (``[1, 0, 4, 0]`` for NCHW, ``[1, 4, 0, 0]`` for an NHWC conv root), which the
+  per-op conv schedule then tiles to single rows and vectorises;
 * otherwise: unit tiles on leading parallel loops, `ROW_TILE` rows on the second-to-last
   parallel loop (matmul M, softmax/layer-norm rows), the last parallel loop whole.
 """
@@ -44,6 +44,10 @@ _RESHAPES = ("tensor.expand_shape", "tensor.collapse_shape")
 #: Ops cheap enough to recompute once per reader inside a tile, and how many readers.
 _DUPLICABLE = ("linalg.generic", "linalg.fill")
 MAX_USES = 3
+#: Output rows per tile of a conv/pool block: the input rows a KxK window needs are
+#: re-read (and re-laid-out) per tile, so taller tiles re-read less: (T + K - 1) / T.
+#: 4 measured best of 1/2/4/8 on Inception and AlexNet (docs/benchmarks.md).
+CONV_ROW_TILE = 4
 _HEAVY = ("linalg.conv", "linalg.depthwise", "linalg.matmul", "linalg.batch_matmul")
 
 
@@ -131,8 +135,9 @@ def root_tiles(info: LoopInfo, windowed: bool) -> list[int]:
     tiles = [0] * len(info.ranges)
     if windowed and len(par) >= 4:
         nhwc = info.name.startswith(("linalg.conv", "linalg.depthwise", "linalg.pooling"))
-        for d in (par[0], par[1] if nhwc else par[2]):
-            tiles[d] = 1
+        row = par[1] if nhwc else par[2]
+        tiles[par[0]] = 1
+        tiles[row] = largest_divisor(info.ranges[row], CONV_ROW_TILE)
         return tiles
     for d in par[:-2]:
         tiles[d] = 1
