@@ -13,9 +13,9 @@ never materialised as whole tensors. A step that does not apply is skipped (the 
 suppresses failures) and the op stays its own loop nest, which the kernel count shows.
 
 Root tiles (static sizes that divide the loop range, so slices keep static shapes):
-* blocks with a convolution or pooling op, 4-D root: `CONV_ROW_TILE` output rows of all
-  channels (``[1, 0, 4, 0]`` for NCHW, ``[1, 4, 0, 0]`` for an NHWC conv root), which the
-  per-op conv schedule then tiles to single rows and vectorises;
+* blocks with a convolution or pooling op, 4-D root: `CONV_ROW_TILE` (1) output rows of all
+  channels (``[1, 0, 1, 0]`` for NCHW, ``[1, 1, 0, 0]`` for an NHWC conv root), which is the
+  row tile the per-op conv schedule then vectorises;
 * otherwise: unit tiles on leading parallel loops, `ROW_TILE` rows on the second-to-last
   parallel loop (matmul M, softmax/layer-norm rows), the last parallel loop whole.
 """
@@ -44,10 +44,10 @@ _RESHAPES = ("tensor.expand_shape", "tensor.collapse_shape")
 #: Ops cheap enough to recompute once per reader inside a tile, and how many readers.
 _DUPLICABLE = ("linalg.generic", "linalg.fill")
 MAX_USES = 3
-#: Output rows per tile of a conv/pool block: the input rows a KxK window needs are
-#: re-read (and re-laid-out) per tile, so taller tiles re-read less: (T + K - 1) / T.
-#: 4 measured best of 1/2/4/8 on Inception and AlexNet (docs/benchmarks.md).
-CONV_ROW_TILE = 4
+#: Output rows per tile of a conv/pool block. Taller tiles re-read fewer input rows
+#: ((T + K - 1) / T instead of K) and ran 5-15% faster on Inception/AlexNet, but with T = 4
+#: the padded input of many convs no longer fused (ResNet-50: 58 -> 151 loop nests), so 1.
+CONV_ROW_TILE = 1
 _HEAVY = ("linalg.conv", "linalg.depthwise", "linalg.matmul", "linalg.batch_matmul")
 
 
