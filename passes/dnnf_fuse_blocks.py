@@ -4,8 +4,9 @@ Matches: private functions tagged `dnnf.fused` (outlined by `dnnf-fusion-plan`) 
 lowering to linalg on tensors (and, in the compile pipeline, element-wise fusion and the
 NHWC conv rewrite), with more than one loop nest.
 Rewrites: the op computing the block's last result is tiled with `scf.forall` over its outer
-parallel loops (`CONV_ROW_TILE` output rows for conv/pool blocks, `ROW_TILE` rows otherwise) and every
-other tileable op whose uses all end up inside the loop is fused into it, nearest producer
+parallel loops (`CONV_ROW_TILE` output rows for conv/pool blocks, `ROW_TILE` rows
+otherwise) and every other tileable op whose uses all end up inside the loop is fused into
+it, nearest producer
 first (codegen/block_fusion.py). Weight-side producers (a conv filter, a matmul right-hand
 side) and block outputs read elsewhere stay outside: fusing them would recompute them.
 Sound because: tile-and-fuse computes, per tile, exactly the producer slice the consumer
