@@ -1,6 +1,6 @@
 // RUN: dnnf-opt %s --dnnf-fusion-plan --convert-dnnf-to-linalg --dnnf-fuse-elementwise --dnnf-fuse-blocks --split-input-file | FileCheck %s
 
-// Conv + bias + residual add + relu: one block, one loop nest (one output row per tile); the
+// Conv + bias + residual add + relu: one block, one loop nest (4 output rows per tile); the
 // conv and the element-wise epilogue are computed per row tile inside it.
 // CHECK-LABEL: func.func private @dnnf_block_0
 // CHECK-NOT: linalg.generic
@@ -8,7 +8,7 @@
 // CHECK: scf.forall
 // CHECK: tensor.pad
 // CHECK: linalg.conv_2d_nchw_fchw
-// CHECK-SAME: tensor<1x4x1x8xf32>
+// CHECK-SAME: tensor<1x4x4x8xf32>
 // CHECK: linalg.generic
 // CHECK: arith.addf
 // CHECK: arith.maximumf
