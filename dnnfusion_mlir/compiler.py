@@ -12,7 +12,7 @@ import onnx
 
 from dnnfusion_mlir import errors
 from dnnfusion_mlir._mlir import func, ir
-from dnnfusion_mlir.codegen.block_fusion import inline_blocks
+from dnnfusion_mlir.codegen.block_ir import inline_blocks
 from dnnfusion_mlir.codegen.schedule import ScheduleResult, apply_schedule
 from dnnfusion_mlir.codegen.to_llvm import lower_to_llvm, translate_to_llvm_ir
 from dnnfusion_mlir.ecg import estimate_flops

@@ -15,7 +15,7 @@ transpose), and element-wise fusion substitutes the producer's body for its valu
 from __future__ import annotations
 
 from dnnfusion_mlir._mlir import ir, passmanager
-from dnnfusion_mlir.codegen.block_fusion import (
+from dnnfusion_mlir.codegen.block_ir import (
     generalize_transposes,
     shield_contractions,
     unshield,

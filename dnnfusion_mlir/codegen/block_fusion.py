@@ -22,22 +22,22 @@ Root tiles (static sizes that divide the loop range, so slices keep static shape
 
 from __future__ import annotations
 
-from typing import Any
-
-from dnnfusion_mlir._mlir import func, ir, passmanager
+from dnnfusion_mlir._mlir import ir
+from dnnfusion_mlir.codegen.block_ir import (
+    ANY,
+    HEAVY,
+    MEMBER_ATTR,
+    ROOT_ATTR,
+    ModuleLike,
+    block_functions,
+    run_script,
+    strip_marks,
+    transform_script,
+)
 from dnnfusion_mlir.codegen.schedule import LoopInfo, largest_divisor, loop_infos
 from dnnfusion_mlir.fusion.profitability import ROW_TILE
 
-#: An `ir.Module` or a `builtin.module` op view (what a pass receives): `.body`,
-#: `.operation` and `str()` are all this module uses.
-ModuleLike = Any
-
-FUSED_ATTR = "dnnf.fused"
-ROOT_ATTR = "dnnf.block_root"
-MEMBER_ATTR = "dnnf.block_member"
-SHIELD_ATTR = "dnnf.shield"
 INSIDE_ATTR = "dnnf.block_inside"
-_ANY = "!transform.any_op"
 _NOT_KERNELS = ("linalg.fill", "linalg.yield", "linalg.index")
 _WINDOWED = ("conv", "pooling")
 _RESHAPES = ("tensor.expand_shape", "tensor.collapse_shape")
@@ -48,13 +48,6 @@ MAX_USES = 3
 #: tiles re-read fewer input rows ((T + K - 1) / T instead of K). 4 vs 1 row: ResNet-50
 #: fused 0.91x of unfused time instead of 1.04x, Inception 1.10x instead of 1.35x.
 CONV_ROW_TILE = 4
-_HEAVY = ("linalg.conv", "linalg.depthwise", "linalg.matmul", "linalg.batch_matmul")
-
-
-def block_functions(module: ModuleLike) -> list[ir.Operation]:
-    """The outlined block functions of `module`, in module order."""
-    return [op.operation for op in module.body.operations
-            if op.operation.name == "func.func" and FUSED_ATTR in op.operation.attributes]
 
 
 def _is_tileable(op: ir.Operation) -> bool:
@@ -152,7 +145,7 @@ def _weight_side(body: list[ir.Operation]) -> set[ir.Operation]:
     """Ops computing the filter/right-hand operand of a conv or matmul: every tile reads
     all of it, so fusing them would recompute them once per tile."""
     found: set[ir.Operation] = set()
-    work = [op.operands[1] for op in body if op.name.startswith(_HEAVY) and len(op.operands) > 2]
+    work = [op.operands[1] for op in body if op.name.startswith(HEAVY) and len(op.operands) > 2]
     while work:
         value = work.pop()
         if isinstance(value.owner, ir.Block):
@@ -242,43 +235,29 @@ def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
     root.attributes[ROOT_ATTR] = ir.IntegerAttr.get(i64, bid)
     mark = f"dnnf.block_loop_{bid}"
     steps = [[f"%root = transform.structured.match attributes {{{ROOT_ATTR} = {bid} : i64}} "
-              f"in %r : ({_ANY}) -> {_ANY}",
+              f"in %r : ({ANY}) -> {ANY}",
               f"%tiled, %loop = transform.structured.tile_using_forall %root "
-              f"tile_sizes {tiles} : ({_ANY}) -> ({_ANY}, {_ANY})",
-              f'transform.annotate %loop "{mark}" : {_ANY}']]
+              f"tile_sizes {tiles} : ({ANY}) -> ({ANY}, {ANY})",
+              f'transform.annotate %loop "{mark}" : {ANY}']]
     for k, op in enumerate(reversed(members)):
         member = bid * 1000 + k
         op.attributes[MEMBER_ATTR] = ir.IntegerAttr.get(i64, member)
         steps.append([
             f"%loop = transform.structured.match attributes {{{mark}}} in %r "
-            f": ({_ANY}) -> {_ANY}",
+            f": ({ANY}) -> {ANY}",
             f'%fn = transform.get_parent_op %loop {{op_name = "func.func"}} '
-            f": ({_ANY}) -> {_ANY}",
+            f": ({ANY}) -> {ANY}",
             # Slices of a reshaped value become reshapes of a slice: the producer of the
             # reshape is then sliced directly and can be fused.
             f"transform.apply_patterns to %fn {{ transform.apply_patterns.tensor."
-            f"bubble_up_extract_slice }} : {_ANY}",
+            f"bubble_up_extract_slice }} : {ANY}",
             f"%m = transform.structured.match attributes {{{MEMBER_ATTR} = {member} : i64}} "
-            f"in %r : ({_ANY}) -> {_ANY}",
+            f"in %r : ({ANY}) -> {ANY}",
             f"%f, %new = transform.structured.fuse_into_containing_op %m into %loop "
-            f": ({_ANY}, {_ANY}) -> ({_ANY}, {_ANY})",
-            f'transform.annotate %new "{mark}" : {_ANY}',
+            f": ({ANY}, {ANY}) -> ({ANY}, {ANY})",
+            f'transform.annotate %new "{mark}" : {ANY}',
         ])
     return steps
-
-
-def _script(steps: list[list[str]]) -> str:
-    body: list[str] = []
-    for lines in steps:
-        body.append(f"transform.sequence %root0 : {_ANY} failures(suppress) {{")
-        body.append(f"^bb0(%r: {_ANY}):")
-        body += ["  " + line for line in lines]
-        body.append("}")
-    body.append("transform.yield")
-    inner = "\n  ".join(body)
-    return ("module attributes {transform.with_named_sequence} {\n"
-            f"transform.named_sequence @__transform_main(%root0: {_ANY} "
-            f"{{transform.readonly}}) {{\n  {inner}\n}}\n}}")
 
 
 def _unshare_empties(fn: ir.Operation) -> None:
@@ -334,97 +313,8 @@ def _fuse(module: ModuleLike, skip: set[str]) -> dict[str, int]:
         if steps:
             scripts.extend(steps)
     if scripts:
-        _run_script(module, _script(scripts))
-    _strip(module)
+        run_script(module, transform_script(scripts))
+    strip_marks(module)
     return {_name(fn): loop_nests(fn) for fn in fns}
 
 
-def _run_script(module: ModuleLike, text: str) -> None:
-    script = ir.Module.parse(text)
-    module.operation.attributes["transform.with_named_sequence"] = ir.UnitAttr.get()
-    seq = script.body.operations[0].operation
-    module.body.append(seq)
-    try:
-        passmanager.PassManager.parse(
-            "builtin.module(transform-interpreter,canonicalize,cse)").run(module.operation)
-    finally:
-        seq.erase()
-        del module.operation.attributes["transform.with_named_sequence"]
-
-
-def _strip(module: ModuleLike) -> None:
-    def visit(op: ir.Operation) -> ir.WalkResult:
-        names = [a if isinstance(a, str) else a.name for a in op.attributes]
-        for name in names:
-            if name in (ROOT_ATTR, MEMBER_ATTR, "dnnf.sched") or name.startswith(
-                    "dnnf.block_loop_"):
-                del op.attributes[name]
-        return ir.WalkResult.ADVANCE
-
-    module.operation.walk(visit)
-
-
-def generalize_transposes(module: ModuleLike) -> None:
-    """Rewrite `linalg.transpose` ops of block functions into generics (see the pass
-    `dnnf-fuse-elementwise`)."""
-    i64 = ir.IntegerType.get_signless(64)
-    found = 0
-    for fn in block_functions(module):
-        for op in fn.regions[0].blocks[0].operations:
-            if op.operation.name == "linalg.transpose":
-                op.operation.attributes[MEMBER_ATTR] = ir.IntegerAttr.get(i64, 0)
-                found += 1
-    if not found:
-        return
-    lines = [f"%t = transform.structured.match attributes {{{MEMBER_ATTR} = 0 : i64}} "
-             f"in %r : ({_ANY}) -> {_ANY}",
-             f"transform.structured.generalize %t : ({_ANY}) -> {_ANY}"]
-    _run_script(module, _script([lines]))
-    _strip(module)
-
-
-def shield_contractions(module: ModuleLike) -> int:
-    """Move each named conv/pool/matmul op of a block function into a private function
-    called in its place, so element-wise fusion (which would rewrite it into a generic to
-    propagate a neighbouring reshape, losing its vectorising schedule) cannot touch it.
-    `unshield` inlines them back. Returns how many were shielded."""
-    count = 0
-    for fn in block_functions(module):
-        for op in list(fn.regions[0].blocks[0].operations):
-            op = op.operation
-            if not op.name.startswith((*_HEAVY, "linalg.pooling")):
-                continue
-            name = f"__dnnf_shield_{count}"
-            count += 1
-            ftype = ir.FunctionType.get([v.type for v in op.operands],
-                                        [r.type for r in op.results])
-            with ir.InsertionPoint(fn), op.location:
-                callee = func.FuncOp(name, ftype, visibility="private")
-            callee.attributes[SHIELD_ATTR] = ir.UnitAttr.get()
-            body = callee.add_entry_block()
-            with ir.InsertionPoint(op), op.location:
-                call = func.CallOp(ftype.results, name, list(op.operands))
-            for old, new in zip(op.results, call.results, strict=True):
-                old.replace_all_uses_with(new)
-            with ir.InsertionPoint(body):
-                ret = func.ReturnOp(list(op.results))
-            op.move_before(ret.operation)
-            for i, arg in enumerate(body.arguments):
-                op.operands[i] = arg
-    return count
-
-
-def unshield(module: ModuleLike) -> None:
-    """Inline the shielded ops back (block calls keep `no_inline`)."""
-    passmanager.PassManager.parse("builtin.module(inline,symbol-dce)").run(module.operation)
-
-
-def inline_blocks(module: ModuleLike) -> None:
-    """Inline every block call into the entry function (after scheduling)."""
-    def visit(op: ir.Operation) -> ir.WalkResult:
-        if op.name == "func.call" and "no_inline" in op.attributes:
-            del op.attributes["no_inline"]
-        return ir.WalkResult.ADVANCE
-
-    module.operation.walk(visit)
-    passmanager.PassManager.parse("builtin.module(inline,symbol-dce)").run(module.operation)

@@ -29,7 +29,7 @@ import numpy as np
 
 from dnnfusion_mlir import errors
 from dnnfusion_mlir._mlir import func, ir
-from dnnfusion_mlir.codegen.block_fusion import inline_blocks
+from dnnfusion_mlir.codegen.block_ir import inline_blocks
 from dnnfusion_mlir.codegen.prepack import Prepack
 from dnnfusion_mlir.codegen.schedule import apply_schedule
 from dnnfusion_mlir.codegen.to_llvm import lower_to_llvm

@@ -1,0 +1,137 @@
+"""Helpers over outlined fusion-block functions (`dnnf.fused`): finding them, running
+transform-dialect scripts on them, shielding named contractions from element-wise fusion,
+turning transposes into generics, and inlining blocks back into the entry function.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dnnfusion_mlir._mlir import func, ir, passmanager
+
+#: An `ir.Module` or a `builtin.module` op view (what a pass receives): `.body`,
+#: `.operation` and `str()` are all these helpers use.
+ModuleLike = Any
+
+FUSED_ATTR = "dnnf.fused"
+ROOT_ATTR = "dnnf.block_root"
+MEMBER_ATTR = "dnnf.block_member"
+SHIELD_ATTR = "dnnf.shield"
+ANY = "!transform.any_op"
+#: Named ops element-wise fusion must not rewrite (they keep their own schedules).
+HEAVY = ("linalg.conv", "linalg.depthwise", "linalg.matmul", "linalg.batch_matmul")
+
+
+def block_functions(module: ModuleLike) -> list[ir.Operation]:
+    """The outlined block functions of `module`, in module order."""
+    return [op.operation for op in module.body.operations
+            if op.operation.name == "func.func" and FUSED_ATTR in op.operation.attributes]
+
+
+def transform_script(steps: list[list[str]]) -> str:
+    """A `@__transform_main` running each step as its own failure-suppressing sequence."""
+    body: list[str] = []
+    for lines in steps:
+        body.append(f"transform.sequence %root0 : {ANY} failures(suppress) {{")
+        body.append(f"^bb0(%r: {ANY}):")
+        body += ["  " + line for line in lines]
+        body.append("}")
+    body.append("transform.yield")
+    inner = "\n  ".join(body)
+    return ("module attributes {transform.with_named_sequence} {\n"
+            f"transform.named_sequence @__transform_main(%root0: {ANY} "
+            f"{{transform.readonly}}) {{\n  {inner}\n}}\n}}")
+
+
+def run_script(module: ModuleLike, text: str) -> None:
+    """Run a transform script (module text) on `module`, then canonicalize and CSE."""
+    script = ir.Module.parse(text)
+    module.operation.attributes["transform.with_named_sequence"] = ir.UnitAttr.get()
+    seq = script.body.operations[0].operation
+    module.body.append(seq)
+    try:
+        passmanager.PassManager.parse(
+            "builtin.module(transform-interpreter,canonicalize,cse)").run(module.operation)
+    finally:
+        seq.erase()
+        del module.operation.attributes["transform.with_named_sequence"]
+
+
+def strip_marks(module: ModuleLike) -> None:
+    """Remove the attributes block fusion uses to address ops from transform scripts."""
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        names = [a if isinstance(a, str) else a.name for a in op.attributes]
+        for name in names:
+            if name in (ROOT_ATTR, MEMBER_ATTR, "dnnf.sched") or name.startswith(
+                    "dnnf.block_loop_"):
+                del op.attributes[name]
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+
+
+def generalize_transposes(module: ModuleLike) -> None:
+    """Rewrite `linalg.transpose` ops of block functions into generics (see the pass
+    `dnnf-fuse-elementwise`)."""
+    i64 = ir.IntegerType.get_signless(64)
+    found = 0
+    for fn in block_functions(module):
+        for op in fn.regions[0].blocks[0].operations:
+            if op.operation.name == "linalg.transpose":
+                op.operation.attributes[MEMBER_ATTR] = ir.IntegerAttr.get(i64, 0)
+                found += 1
+    if not found:
+        return
+    lines = [f"%t = transform.structured.match attributes {{{MEMBER_ATTR} = 0 : i64}} "
+             f"in %r : ({ANY}) -> {ANY}",
+             f"transform.structured.generalize %t : ({ANY}) -> {ANY}"]
+    run_script(module, transform_script([lines]))
+    strip_marks(module)
+
+
+def shield_contractions(module: ModuleLike) -> int:
+    """Move each named conv/pool/matmul op of a block function into a private function
+    called in its place, so element-wise fusion (which would rewrite it into a generic to
+    propagate a neighbouring reshape, losing its vectorising schedule) cannot touch it.
+    `unshield` inlines them back. Returns how many were shielded."""
+    count = 0
+    for fn in block_functions(module):
+        for op in list(fn.regions[0].blocks[0].operations):
+            op = op.operation
+            if not op.name.startswith((*HEAVY, "linalg.pooling")):
+                continue
+            name = f"__dnnf_shield_{count}"
+            count += 1
+            ftype = ir.FunctionType.get([v.type for v in op.operands],
+                                        [r.type for r in op.results])
+            with ir.InsertionPoint(fn), op.location:
+                callee = func.FuncOp(name, ftype, visibility="private")
+            callee.attributes[SHIELD_ATTR] = ir.UnitAttr.get()
+            body = callee.add_entry_block()
+            with ir.InsertionPoint(op), op.location:
+                call = func.CallOp(ftype.results, name, list(op.operands))
+            for old, new in zip(op.results, call.results, strict=True):
+                old.replace_all_uses_with(new)
+            with ir.InsertionPoint(body):
+                ret = func.ReturnOp(list(op.results))
+            op.move_before(ret.operation)
+            for i, arg in enumerate(body.arguments):
+                op.operands[i] = arg
+    return count
+
+
+def unshield(module: ModuleLike) -> None:
+    """Inline the shielded ops back (block calls keep `no_inline`)."""
+    passmanager.PassManager.parse("builtin.module(inline,symbol-dce)").run(module.operation)
+
+
+def inline_blocks(module: ModuleLike) -> None:
+    """Inline every block call into the entry function (after scheduling)."""
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if op.name == "func.call" and "no_inline" in op.attributes:
+            del op.attributes["no_inline"]
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+    passmanager.PassManager.parse("builtin.module(inline,symbol-dce)").run(module.operation)
