@@ -103,26 +103,12 @@ def _outline_block(fn: ir.Operation, ret: ir.OpView, plan: FusionPlan, block: Bl
     for old, new in zip(outputs, call.results, strict=True):
         old.replace_all_uses_except(new, [*ops])
     remap = dict(zip(inputs, body.arguments, strict=True))
-    with ir.InsertionPoint(body):
+    with ir.InsertionPoint(body), ops[-1].location:
         for c in constants:
             remap[c] = c.owner.operation.clone().results[0]
+        end = func.ReturnOp(outputs)
     for op in ops:
-        _append(body, op)
+        op.move_before(end.operation)
         for i, v in enumerate(op.operands):
             if v in remap:
                 op.operands[i] = remap[v]
-    with ir.InsertionPoint(body), ops[-1].location:
-        func.ReturnOp(outputs)
-
-
-def _append(body: ir.Block, op: ir.Operation) -> None:
-    """Move `op` to the end of `body`."""
-    ops = body.operations
-    if len(ops):
-        op.move_after(ops[len(ops) - 1])
-    else:
-        # An empty block has no anchor: insert a placeholder-free move via a temporary.
-        with ir.InsertionPoint(body):
-            anchor = func.ReturnOp([])
-        op.move_before(anchor)
-        anchor.operation.erase()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from dnnfusion_mlir.fusion.plan import FusionPlan, Profitable
 
@@ -23,7 +22,6 @@ class FusionOptions:
     corf: bool = True
     profitable: Profitable | None = None
     plans: list[FusionPlan] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 _current = FusionOptions()

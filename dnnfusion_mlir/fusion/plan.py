@@ -66,13 +66,11 @@ def _always(_planner: Planner, _block: list[int], _cand: int, _cell: Cell) -> bo
 class Planner:
     """Runs the DNNFusion algorithm over the nodes of one ECG."""
 
-    def __init__(self, ecg: ECG, profitable: Profitable = _always, corf: bool = False,
-                 legal: Callable[[EcgNode], bool] | None = None) -> None:
+    def __init__(self, ecg: ECG, profitable: Profitable = _always, corf: bool = False) -> None:
         self.ecg = ecg
         self.nodes = ecg.nodes
         self.profitable = profitable
         self.corf = corf
-        self.legal = legal or (lambda _n: True)
         self.group: dict[int, int] = {}  # node -> block id of fused nodes
         self.members: dict[int, list[int]] = {}
         self.decisions: list[Decision] = []
@@ -143,8 +141,6 @@ class Planner:
                 members: set[int]) -> tuple[bool, str]:
         if cell.colour == Colour.RED or cell.result is None:
             return False, "table: X"
-        if not self.legal(self.nodes[cand]):
-            return False, "not fusible by code generation"
         if self._is_corf(block, cand, cell) and not corf_pattern(self, block, cand):
             return False, "CORF: not a supported Many-to-Many pair"
         if not self.convex(members | {cand}):
@@ -304,10 +300,9 @@ def _pointwise_then_depthwise(first: EcgNode, second: EcgNode) -> bool:
     return all(k == 1 for k in k1) and group == channels and group > 1
 
 
-def plan_fusion(ecg: ECG, profitable: Profitable = _always, corf: bool = False,
-                legal: Callable[[EcgNode], bool] | None = None) -> FusionPlan:
+def plan_fusion(ecg: ECG, profitable: Profitable = _always, corf: bool = False) -> FusionPlan:
     """Run the planner over `ecg` (one function's nodes)."""
-    return Planner(ecg, profitable, corf, legal).run()
+    return Planner(ecg, profitable, corf).run()
 
 
 __all__ = ["RETURN", "Block", "Decision", "FusionPlan", "Planner", "plan_fusion"]
