@@ -10,9 +10,7 @@ on one thread. Not a test: numbers depend on the machine.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Sequence
 from unittest import mock
 
 import numpy as np
@@ -21,43 +19,43 @@ import onnxruntime as ort
 from onnx import helper
 
 import dnnfusion_mlir as dnnf
+from dnnfusion_mlir.bench import Runner, time_round_robin
 from dnnfusion_mlir.passes import dnnf_fusion_plan
 from dnnfusion_mlir.testing import make_model, max_rel_error
 
 
-def pointwise_depthwise() -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
-    """1x1 conv 24 -> 144 channels then depthwise 3x3 on 48x48."""
+def pointwise_depthwise(cin: int = 24, expand: int = 144, size: int = 48
+                        ) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
+    """MobileNet's expand 1x1 conv (`cin` -> `expand` channels) then depthwise 3x3."""
     rng = np.random.default_rng(0)
-    inits = {"w1": rng.standard_normal((144, 24, 1, 1)).astype(np.float32) * 0.2,
-             "w2": rng.standard_normal((144, 1, 3, 3)).astype(np.float32) * 0.3}
+    inits = {"w1": rng.standard_normal((expand, cin, 1, 1)).astype(np.float32) * 0.2,
+             "w2": rng.standard_normal((expand, 1, 3, 3)).astype(np.float32) * 0.3}
     nodes = [helper.make_node("Conv", ["x", "w1"], ["e"]),
-             helper.make_node("Conv", ["e", "w2"], ["y"], group=144, pads=[1, 1, 1, 1])]
-    feeds = {"x": rng.standard_normal((1, 24, 48, 48)).astype(np.float32)}
+             helper.make_node("Conv", ["e", "w2"], ["y"], group=expand, pads=[1, 1, 1, 1])]
+    feeds = {"x": rng.standard_normal((1, cin, size, size)).astype(np.float32)}
     return make_model(nodes, feeds, ["y"], inits), feeds
 
 
-def attention() -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
-    """One head of BERT-base attention at sequence length 128."""
+def attention(seq: int = 128, head: int = 64) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
+    """One attention head: q k^T / sqrt(head) -> softmax -> . v."""
     rng = np.random.default_rng(1)
-    inits = {"kt": rng.standard_normal((64, 128)).astype(np.float32),
-             "v": rng.standard_normal((128, 64)).astype(np.float32),
-             "s": np.array(0.125, np.float32)}
+    inits = {"kt": rng.standard_normal((head, seq)).astype(np.float32),
+             "v": rng.standard_normal((seq, head)).astype(np.float32),
+             "s": np.array(1.0 / np.sqrt(head), np.float32)}
     nodes = [helper.make_node("MatMul", ["q", "kt"], ["a"]),
              helper.make_node("Mul", ["a", "s"], ["b"]),
              helper.make_node("Softmax", ["b"], ["p"], axis=-1),
              helper.make_node("MatMul", ["p", "v"], ["y"])]
-    feeds = {"q": rng.standard_normal((128, 64)).astype(np.float32)}
+    feeds = {"q": rng.standard_normal((seq, head)).astype(np.float32)}
     return make_model(nodes, feeds, ["y"], inits), feeds
 
 
-def _median_ms(run: Callable[[], object], repeat: int) -> float:
-    run()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)) * 1e3
+def compile_default_and_forced(model: onnx.ModelProto) -> dict[str, dnnf.CompiledModel]:
+    """The default plan (analytic cost model) and the plan with every Y cell fused."""
+    default = dnnf.compile(model)
+    with mock.patch.object(dnnf_fusion_plan, "analytic", return_value=True):
+        forced = dnnf.compile(model)
+    return {"default": default, "CORF forced": forced}
 
 
 def _describe(cm: dnnf.CompiledModel) -> str:
@@ -68,21 +66,34 @@ def _describe(cm: dnnf.CompiledModel) -> str:
 
 def run_case(name: str, model: onnx.ModelProto, feeds: dict[str, np.ndarray],
              repeat: int) -> None:
-    """Print one case: blocks and times of the default and forced-CORF plans."""
+    """Print one case: blocks and median times of both plans and onnxruntime (round robin)."""
+    session = ort.InferenceSession(model.SerializeToString(), _one_thread(),
+                                   providers=["CPUExecutionProvider"])
+    names = list(feeds)
+    arrays = [feeds[n] for n in names]
+    variants = compile_default_and_forced(model)
+    runners: dict[str, Runner] = {
+        "onnxruntime": lambda a: list(session.run(None, dict(zip(names, a, strict=True)))),
+        **{label: _runner(cm) for label, cm in variants.items()}}
+    times = time_round_robin(runners, arrays, warmup=1, repeat=repeat)
+    expected = runners["onnxruntime"](arrays)[0]
+    print(f"{name}: onnxruntime {np.median(times['onnxruntime']):.3f} ms")
+    for label, cm in variants.items():
+        err = max_rel_error(cm(*arrays)[0], expected)
+        print(f"  {label:12s} {np.median(times[label]):8.3f} ms  kernels "
+              f"{cm.stats['kernels']:2d}  err {err:.1e}  blocks: {_describe(cm)}")
+
+
+def _runner(cm: dnnf.CompiledModel) -> Runner:
+    def run(arrays: list[np.ndarray]) -> list[np.ndarray]:
+        return cm(*arrays)
+    return run
+
+
+def _one_thread() -> ort.SessionOptions:
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
-    session = ort.InferenceSession(model.SerializeToString(), options,
-                                   providers=["CPUExecutionProvider"])
-    expected = session.run(None, feeds)[0]
-    print(f"{name}: onnxruntime {_median_ms(lambda: session.run(None, feeds), repeat):.3f} ms")
-    default = dnnf.compile(model)
-    with mock.patch.object(dnnf_fusion_plan, "analytic", return_value=True):
-        forced = dnnf.compile(model)
-    for label, cm in (("default", default), ("CORF forced", forced)):
-        err = max_rel_error(cm.run(feeds)[0], expected)
-        ms = _median_ms(partial(cm.run, feeds), repeat)
-        print(f"  {label:12s} {ms:8.3f} ms  kernels {cm.stats['kernels']:2d}  "
-              f"err {err:.1e}  blocks: {_describe(cm)}")
+    return options
 
 
 def main(argv: Sequence[str] | None = None) -> None:
