@@ -12,7 +12,7 @@ import onnx
 
 from dnnfusion_mlir import errors
 from dnnfusion_mlir._mlir import func, ir
-from dnnfusion_mlir.codegen.block_ir import inline_blocks
+from dnnfusion_mlir.codegen.block_ir import functions, inline_blocks
 from dnnfusion_mlir.codegen.schedule import ScheduleResult, apply_schedule
 from dnnfusion_mlir.codegen.to_llvm import lower_to_llvm, translate_to_llvm_ir
 from dnnfusion_mlir.ecg import estimate_flops
@@ -240,9 +240,7 @@ def _mark_read_only(main: ir.Operation) -> None:
 
 
 def _main_func(module: ir.Module) -> ir.Operation:
-    return next(op.operation for op in module.body.operations
-                if op.operation.name == "func.func"
-                and ir.StringAttr(op.attributes["sym_name"]).value == "main")
+    return functions(module)["main"]
 
 
 def dedupe_results(main: ir.Operation) -> list[int]:

@@ -30,8 +30,10 @@ from dnnfusion_mlir.codegen.block_ir import (
     ROOT_ATTR,
     ModuleLike,
     block_functions,
+    functions,
     run_script,
     strip_marks,
+    symbol,
     transform_script,
 )
 from dnnfusion_mlir.codegen.schedule import LoopInfo, largest_divisor, loop_infos
@@ -70,8 +72,7 @@ def loop_nests(fn: ir.Operation) -> int:
 def count_loop_nests(module: ModuleLike) -> int:
     """Loop nests one run of the entry function executes: its own top-level ones plus,
     for each call of a block function, that block's."""
-    fns = {ir.StringAttr(op.attributes["sym_name"]).value: op.operation
-           for op in module.body.operations if op.operation.name == "func.func"}
+    fns = functions(module)
     total = 0
     for fn in fns.values():
         if "sym_visibility" in fn.attributes:
@@ -283,16 +284,12 @@ def fuse_blocks(module: ModuleLike) -> dict[str, int]:
     Fusion is first tried on a copy of the module; a block whose loop nests would grow
     (a producer that did not fuse after its readers were duplicated) is left as it was.
     """
-    names = [_name(fn) for fn in block_functions(module)]
-    before = {_name(fn): loop_nests(fn) for fn in block_functions(module)}
+    names = [symbol(fn) for fn in block_functions(module)]
+    before = {symbol(fn): loop_nests(fn) for fn in block_functions(module)}
     trial = ir.Module.parse(str(module))
     tried = _fuse(trial, skip=set())
     worse = {n for n in names if tried.get(n, 0) > before[n]}
     return _fuse(module, skip=worse)
-
-
-def _name(fn: ir.Operation) -> str:
-    return ir.StringAttr(fn.attributes["sym_name"]).value
 
 
 def _fuse(module: ModuleLike, skip: set[str]) -> dict[str, int]:
@@ -306,7 +303,7 @@ def _fuse(module: ModuleLike, skip: set[str]) -> dict[str, int]:
     tags = {i: op.operation for i, op in enumerate(ops)}
     scripts = []
     for fn in fns:
-        if _name(fn) in skip:
+        if symbol(fn) in skip:
             continue
         bid = ir.IntegerAttr(fn.attributes["dnnf.block"]).value
         steps = _plan_block(fn, bid, infos, tags)
@@ -315,6 +312,6 @@ def _fuse(module: ModuleLike, skip: set[str]) -> dict[str, int]:
     if scripts:
         run_script(module, transform_script(scripts))
     strip_marks(module)
-    return {_name(fn): loop_nests(fn) for fn in fns}
+    return {symbol(fn): loop_nests(fn) for fn in fns}
 
 

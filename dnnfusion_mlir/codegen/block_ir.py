@@ -22,6 +22,17 @@ ANY = "!transform.any_op"
 HEAVY = ("linalg.conv", "linalg.depthwise", "linalg.matmul", "linalg.batch_matmul")
 
 
+def symbol(fn: ir.Operation) -> str:
+    """The symbol name of a function."""
+    return ir.StringAttr(fn.attributes["sym_name"]).value
+
+
+def functions(module: ModuleLike) -> dict[str, ir.Operation]:
+    """Every `func.func` of `module` by symbol name."""
+    return {symbol(op.operation): op.operation for op in module.body.operations
+            if op.operation.name == "func.func"}
+
+
 def block_functions(module: ModuleLike) -> list[ir.Operation]:
     """The outlined block functions of `module`, in module order."""
     return [op.operation for op in module.body.operations

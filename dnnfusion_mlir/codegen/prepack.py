@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dnnfusion_mlir._mlir import ir
+from dnnfusion_mlir.codegen.block_ir import functions
 
 WEIGHT_ATTR = "dnnf.weight"
 
@@ -37,11 +38,6 @@ class Prepack:
         """The pre-packed array the entry argument now expects."""
         w = weight.reshape(self.shape) if self.shape is not None else weight
         return np.ascontiguousarray(w.transpose(self.perm))
-
-
-def _functions(module: ir.Module) -> dict[str, ir.Operation]:
-    return {ir.StringAttr(op.attributes["sym_name"]).value: op.operation
-            for op in module.body.operations if op.operation.name == "func.func"}
 
 
 def _single_use(value: ir.Value) -> tuple[ir.Operation, int] | None:
@@ -89,7 +85,7 @@ def _fold(chain: tuple[list[ir.Operation], ir.Operation], arg: ir.Value) -> Prep
 
 def prepack_weights(module: ir.Module, entry: str = "main") -> dict[int, Prepack]:
     """Fold weight transposes into load-time transforms; returns {entry arg index: Prepack}."""
-    fns = _functions(module)
+    fns = functions(module)
     main = fns[entry]
     if "arg_attrs" not in main.attributes:
         return {}

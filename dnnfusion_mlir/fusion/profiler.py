@@ -29,7 +29,7 @@ import numpy as np
 
 from dnnfusion_mlir import errors
 from dnnfusion_mlir._mlir import func, ir
-from dnnfusion_mlir.codegen.block_ir import inline_blocks
+from dnnfusion_mlir.codegen.block_ir import functions, inline_blocks
 from dnnfusion_mlir.codegen.prepack import Prepack
 from dnnfusion_mlir.codegen.schedule import apply_schedule
 from dnnfusion_mlir.codegen.to_llvm import lower_to_llvm
@@ -182,9 +182,7 @@ class Kernel:
 
 
 def _main_of(module: ir.Module) -> ir.Operation:
-    return next(op.operation for op in module.body.operations
-                if op.operation.name == "func.func"
-                and ir.StringAttr(op.operation.attributes["sym_name"]).value == "main")
+    return functions(module)["main"]
 
 
 def _signature_specs(main: ir.Operation) -> tuple[list[Spec], list[Spec]]:
