@@ -35,6 +35,7 @@ class FamilyResult:
     run_s: float
     max_rel_error: float
     onnx_ops: dict[str, int]
+    intermediate_bytes: tuple[int, int, int] = (0, 0, 0)  # unfused, fused, peak with reuse
 
 
 def evaluate(name: str) -> FamilyResult:
@@ -56,7 +57,9 @@ def evaluate(name: str) -> FamilyResult:
     return FamilyResult(name, stats["onnx_nodes"], stats["ops_after_import"],
                         stats["ops_after_rewrite"], stats["flops_before_rewrite"],
                         stats["flops_after_rewrite"], stats["rewrites"], stats["kernels"],
-                        mid - start, end - mid, err, model_zoo.op_histogram(model))
+                        mid - start, end - mid, err, model_zoo.op_histogram(model),
+                        (stats["intermediate_bytes"], stats.get("intermediate_bytes_fused", 0),
+                         stats.get("peak_intermediate_bytes", 0)))
 
 
 def render(results: list[FamilyResult]) -> str:
@@ -75,12 +78,26 @@ def render(results: list[FamilyResult]) -> str:
                      f"{r.ops_after_rewrite} | {r.flops_before / 1e6:.1f} / "
                      f"{r.flops_after / 1e6:.1f} | {r.kernels} | {r.compile_s:.1f} | "
                      f"{r.run_s:.3f} | {r.max_rel_error:.1e} |")
+    lines += render_memory(results)
     lines += render_rewrites(results)
     lines += ["", "## ONNX op types per family", ""]
     for r in results:
         mix = ", ".join(f"{op} {n}" for op, n in r.onnx_ops.items())
         lines.append(f"- **{r.name}**: {mix}")
     return "\n".join(lines) + "\n"
+
+
+def render_memory(results: list[FamilyResult]) -> list[str]:
+    """Table: intermediate bytes before and after fusion (`cm.stats`, docs/fusion.md)."""
+    lines = ["", "## Intermediate bytes", "",
+             "Before fusion every op result that is not a graph output; after fusion the "
+             "block outputs read by other blocks; peak: the largest sum of live block outputs "
+             "when each is freed after its last reading block.", "",
+             "| family | unfused | after fusion | peak with reuse |", "|---|---:|---:|---:|"]
+    for r in results:
+        before, after, peak = r.intermediate_bytes
+        lines.append(f"| {r.name} | {before:,} | {after:,} | {peak:,} |")
+    return lines
 
 
 def render_rewrites(results: list[FamilyResult]) -> list[str]:
