@@ -1,11 +1,13 @@
 """Benchmark: CORF fusion of consecutive Many-to-Many ops, forced on vs the default plan.
 
-Run ``python -m dnnfusion_mlir.tools.bench_corf``. Two MobileNet/BERT-sized cases:
-pointwise conv 1x1 (24 -> 144 channels, 48x48) -> depthwise 3x3, and attention
-(seq 128, head 64: q k^T * s -> softmax -> . v). For each, prints the plan's blocks, loop
-nests and the median time of the default plan (analytic cost model) and of the plan where
-every Y cell is forced to fuse (so the CORF pair is one block), with onnxruntime's time
-on one thread. Not a test: numbers depend on the machine.
+Run ``python -m dnnfusion_mlir.tools.bench_corf``. Four model-sized cases: pointwise conv
+1x1 (24 -> 144 channels, 48x48) -> depthwise 3x3 (MobileNetV2), 3x3 conv + ReLU -> 1x1 conv
+(32 -> 32 -> 64 channels, 28x28; ResNet), 3x3 conv + ReLU -> 2x2 max pool (32 -> 64
+channels, 32x32; VGG), and attention (seq 128, head 64: q k^T * s -> softmax -> . v). For
+each, prints the plan's blocks, loop nests and the median time of the default plan
+(analytic cost model), of the plan where every Y cell is forced to fuse, and of the default
+plan without CORF pairs, with onnxruntime's time on one thread. Not a test: numbers depend
+on the machine.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from onnx import helper
 
 import dnnfusion_mlir as dnnf
 from dnnfusion_mlir.bench import Runner, time_round_robin
+from dnnfusion_mlir.fusion import plan
 from dnnfusion_mlir.passes import dnnf_fusion_plan
 from dnnfusion_mlir.testing import make_model, max_rel_error
 
@@ -32,6 +35,32 @@ def pointwise_depthwise(cin: int = 24, expand: int = 144, size: int = 48
              "w2": rng.standard_normal((expand, 1, 3, 3)).astype(np.float32) * 0.3}
     nodes = [helper.make_node("Conv", ["x", "w1"], ["e"]),
              helper.make_node("Conv", ["e", "w2"], ["y"], group=expand, pads=[1, 1, 1, 1])]
+    feeds = {"x": rng.standard_normal((1, cin, size, size)).astype(np.float32)}
+    return make_model(nodes, feeds, ["y"], inits), feeds
+
+
+def conv_pointwise(cin: int = 32, mid: int = 32, cout: int = 64, size: int = 28
+                   ) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
+    """ResNet's 3x3 conv + ReLU -> 1x1 conv (+ bias): the pair the default plan fuses."""
+    rng = np.random.default_rng(2)
+    inits = {"w1": rng.standard_normal((mid, cin, 3, 3)).astype(np.float32) * 0.1,
+             "w2": rng.standard_normal((cout, mid, 1, 1)).astype(np.float32) * 0.2,
+             "b2": rng.standard_normal(cout).astype(np.float32)}
+    nodes = [helper.make_node("Conv", ["x", "w1"], ["a"], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["a"], ["r"]),
+             helper.make_node("Conv", ["r", "w2", "b2"], ["y"])]
+    feeds = {"x": rng.standard_normal((1, cin, size, size)).astype(np.float32)}
+    return make_model(nodes, feeds, ["y"], inits), feeds
+
+
+def conv_pool(cin: int = 32, cout: int = 64, size: int = 32
+              ) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
+    """VGG's 3x3 conv + ReLU -> 2x2 max pool (stride 2)."""
+    rng = np.random.default_rng(3)
+    inits = {"w": rng.standard_normal((cout, cin, 3, 3)).astype(np.float32) * 0.1}
+    nodes = [helper.make_node("Conv", ["x", "w"], ["a"], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["a"], ["r"]),
+             helper.make_node("MaxPool", ["r"], ["y"], kernel_shape=[2, 2], strides=[2, 2])]
     feeds = {"x": rng.standard_normal((1, cin, size, size)).astype(np.float32)}
     return make_model(nodes, feeds, ["y"], inits), feeds
 
@@ -51,11 +80,14 @@ def attention(seq: int = 128, head: int = 64) -> tuple[onnx.ModelProto, dict[str
 
 
 def compile_default_and_forced(model: onnx.ModelProto) -> dict[str, dnnf.CompiledModel]:
-    """The default plan (analytic cost model) and the plan with every Y cell fused."""
+    """The default plan (analytic cost model), the plan with every Y cell fused, and the
+    default plan without CORF (no two Many-to-Many ops share a block)."""
     default = dnnf.compile(model)
     with mock.patch.object(dnnf_fusion_plan, "analytic", return_value=True):
         forced = dnnf.compile(model)
-    return {"default": default, "CORF forced": forced}
+    with mock.patch.object(plan, "CORF_PAIRS", frozenset()):
+        no_corf = dnnf.compile(model)
+    return {"default": default, "CORF forced": forced, "no CORF": no_corf}
 
 
 def _describe(cm: dnnf.CompiledModel) -> str:
@@ -99,6 +131,7 @@ def _one_thread() -> ort.SessionOptions:
 def main(argv: Sequence[str] | None = None) -> None:
     """Run both cases."""
     for name, build in (("pointwise->depthwise", pointwise_depthwise),
+                        ("conv3x3->pointwise", conv_pointwise), ("conv->maxpool", conv_pool),
                         ("attention", attention)):
         model, feeds = build()
         run_case(name, model, feeds, repeat=50)

@@ -14,10 +14,13 @@ suppresses failures) and the op stays its own loop nest, which the kernel count 
 
 Root tiles (static sizes that divide the loop range, so slices keep static shapes):
 * blocks with a convolution or pooling op, 4-D root: up to `CONV_ROW_TILE` (4) output rows
-  of all channels, at least two tiles per map (``[1, 0, 4, 0]`` for NCHW, ``[1, 4, 0, 0]``
-  for an NHWC conv root); the per-op conv schedule then tiles single rows and vectorises;
+  (of the outermost spatial dim with two or more) of all channels, at least two tiles per
+  map (``[1, 0, 4, 0]`` for NCHW, ``[1, 4, 0, 0]`` for an NHWC conv root); the per-op conv
+  schedule then tiles single rows and vectorises;
 * otherwise: unit tiles on leading parallel loops, `ROW_TILE` rows on the second-to-last
-  parallel loop (matmul M, softmax/layer-norm rows), the last parallel loop whole.
+  parallel loop (matmul M, softmax/layer-norm rows), the last parallel loop whole;
+* a root with one row (a classifier's 1 x N gemm + bias + activation) whose block reduces
+  only in matmuls: up to `COLUMN_TILE` (64) columns per tile instead.
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ MAX_USES = 3
 #: tiles re-read fewer input rows ((T + K - 1) / T instead of K). 4 vs 1 row: ResNet-50
 #: fused 0.91x of unfused time instead of 1.04x, Inception 1.10x instead of 1.35x.
 CONV_ROW_TILE = 4
+#: Columns per tile of a one-row (M = 1) matmul block.
+COLUMN_TILE = 64
 
 
 def _is_tileable(op: ir.Operation) -> bool:
@@ -128,8 +133,10 @@ def root_tiles(info: LoopInfo, windowed: bool) -> list[int]:
     par = [d for d, it in enumerate(info.iterators) if it == "parallel"]
     tiles = [0] * len(info.ranges)
     if windowed and len(par) >= 4:
-        nhwc = info.name.startswith(("linalg.conv", "linalg.depthwise", "linalg.pooling"))
-        row = par[1] if nhwc else par[2]
+        nhwc = "_nhwc" in info.name or "_ndhwc" in info.name  # channels last
+        spatial = par[1:-1] if nhwc else par[2:]
+        # The outermost spatial loop with two or more rows (a 3-D map may have depth 1).
+        row = next((d for d in spatial if info.ranges[d] >= 2), spatial[0])
         tiles[par[0]] = 1
         # At least two row tiles: a one-trip loop fuses nothing (small late-stage maps).
         rows = info.ranges[row]
@@ -140,6 +147,38 @@ def root_tiles(info: LoopInfo, windowed: bool) -> list[int]:
     if len(par) >= 2:
         tiles[par[-2]] = largest_divisor(info.ranges[par[-2]], ROW_TILE)
     return tiles
+
+
+def column_tiles(info: LoopInfo) -> list[int]:
+    """Tiles of a one-row root (a classifier's `1 x N` matmul + bias + activation): unit
+    tiles on the leading parallel loops, `COLUMN_TILE` columns of the last one (at least
+    two tiles). Each column tile reads the whole row and a column slice of the weight, so
+    a fused matmul recomputes nothing."""
+    par = [d for d, it in enumerate(info.iterators) if it == "parallel"]
+    tiles = [0] * len(info.ranges)
+    if not par:
+        return tiles
+    for d in par[:-1]:
+        tiles[d] = 1
+    cols = info.ranges[par[-1]]
+    tiles[par[-1]] = largest_divisor(cols, max(1, min(COLUMN_TILE, cols // 2)))
+    return tiles
+
+
+def _only_matmul_reductions(fn: ir.Operation, infos: dict[int, LoopInfo],
+                            tags: dict[int, ir.Operation]) -> bool:
+    """Whether every reduction of the block is a matmul's (over K, not over the root's
+    columns): tiling columns then recomputes nothing. A softmax or norm reduces over the
+    columns; a column tile would redo the whole row's reduction per tile."""
+    for op in fn.regions[0].blocks[0].operations:
+        tag = next((t for t, o in tags.items() if o == op.operation), None)
+        if tag is None or tag not in infos:
+            continue
+        info = infos[tag]
+        if "reduction" in info.iterators and not info.name.startswith(
+                ("linalg.matmul", "linalg.batch_matmul")):
+            return False
+    return True
 
 
 def _weight_side(body: list[ir.Operation]) -> set[ir.Operation]:
@@ -227,6 +266,10 @@ def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
                    for op in fn.regions[0].blocks[0].operations)
     tiles = root_tiles(infos[tag], windowed)
     trips = [r // t for r, t in zip(infos[tag].ranges, tiles, strict=True) if t]
+    if (not trips or max(trips) <= 1) and not windowed and _only_matmul_reductions(fn, infos,
+                                                                                  tags):
+        tiles = column_tiles(infos[tag])
+        trips = [r // t for r, t in zip(infos[tag].ranges, tiles, strict=True) if t]
     # A one-trip loop is folded away again: nothing would be fused (and duplicating
     # producers for it would only add loop nests).
     if not trips or max(trips) <= 1:

@@ -246,16 +246,20 @@ class Planner:
         return blocks
 
 
-#: CORF pairs (producer op, consumer op) our code generator makes one loop nest.
-CORF_PAIRS = frozenset({("dnnf.conv", "dnnf.conv"), ("dnnf.matmul", "dnnf.matmul"),
+#: CORF pairs (producer op, consumer op) our code generator makes one loop nest, each with
+#: the shape condition under which a row tile of the pair needs no halo the code generator
+#: cannot fuse (`_PAIR_RULES`).
+CORF_PAIRS = frozenset({("dnnf.conv", "dnnf.conv"), ("dnnf.conv", "dnnf.max_pool"),
+                        ("dnnf.conv", "dnnf.average_pool"), ("dnnf.matmul", "dnnf.matmul"),
                         ("dnnf.matmul", "dnnf.softmax"), ("dnnf.softmax", "dnnf.matmul")})
 
 
 def corf_pattern(planner: Planner, block: list[int], cand: int) -> bool:
-    """CORF fusion is limited to chains of `CORF_PAIRS` — pointwise conv -> depthwise conv,
-    attention's matmul -> softmax -> matmul — possibly with One-to-One/Reorganize/Shuffle ops
-    of the block between the two: the nearest Many-to-Many op of the block upstream and
-    downstream of `cand` must each form an allowed pair with it."""
+    """CORF fusion is limited to chains of `CORF_PAIRS` — a conv into a pointwise conv or
+    into an unpadded pooling, a pointwise conv into a depthwise conv, attention's matmul ->
+    softmax -> matmul — possibly with One-to-One/Reorganize/Shuffle ops of the block between
+    the two: the nearest Many-to-Many op of the block upstream and downstream of `cand` must
+    each form an allowed pair with it."""
     nodes = planner.nodes
     members = set(block)
     ups = _nearest_m2m(planner, cand, members, planner.pred)
@@ -266,8 +270,29 @@ def corf_pattern(planner: Planner, block: list[int], cand: int) -> bool:
     for first, second in pairs:
         if (first.name, second.name) not in CORF_PAIRS:
             return False
-        if first.name == "dnnf.conv" and not _pointwise_then_depthwise(first, second):
+        rule = _PAIR_RULES.get((first.name, second.name))
+        if rule is not None and not rule(first, second):
             return False
+        if not _private_path(planner, first.index, second.index, members | {cand}):
+            return False
+    return True
+
+
+def _private_path(planner: Planner, first: int, second: int, members: set[int]) -> bool:
+    """Whether every value from `first` up to `second` (through block members) has exactly
+    one reader: the pair then shares a tile without an intermediate that must also be
+    stored whole for a reader outside (a residual branch, the next layer)."""
+    work, seen = [first], set()
+    while work:
+        n = work.pop()
+        if n == second or n in seen:
+            continue
+        seen.add(n)
+        consumers = planner.nodes[n].consumers
+        if len(consumers) != 1 or not isinstance(consumers[0], int):
+            return False
+        if consumers[0] in members:
+            work.append(consumers[0])
     return True
 
 
@@ -289,15 +314,66 @@ def _nearest_m2m(planner: Planner, start: int, members: set[int],
     return found
 
 
-def _pointwise_then_depthwise(first: EcgNode, second: EcgNode) -> bool:
-    w1 = first.op.operands[1].type
-    w2 = second.op.operands[1].type
+def _ints(node: EcgNode, name: str) -> list[int]:
     from dnnfusion_mlir._mlir import ir
 
-    k1 = ir.RankedTensorType(w1).shape[2:]
+    if name not in node.op.attributes:
+        return []
+    return [int(v) for v in ir.DenseI64ArrayAttr(node.op.attributes[name])]
+
+
+def _kernel(node: EcgNode) -> list[int]:
+    """Spatial window of a conv (from its weight) or pooling op (its attribute)."""
+    from dnnfusion_mlir._mlir import ir
+
+    if node.name == "dnnf.conv":
+        return list(ir.RankedTensorType(node.op.operands[1].type).shape[2:])
+    return _ints(node, "kernel_shape")
+
+
+def _pointwise(node: EcgNode) -> bool:
+    """A 1x1 (any rank), stride-1, unpadded, ungrouped conv: each output row reads exactly
+    the same input row, so it adds no halo to a tile."""
+    from dnnfusion_mlir._mlir import ir
+
+    return (all(k == 1 for k in _kernel(node)) and all(s == 1 for s in _ints(node, "strides"))
+            and not any(_ints(node, "pads"))
+            and ir.IntegerAttr(node.op.attributes["group"]).value == 1)
+
+
+def _conv_then_conv(first: EcgNode, second: EcgNode) -> bool:
+    """Any conv into a pointwise conv (no recomputation), or a pointwise conv into a
+    depthwise conv (recomputes the pointwise conv's halo rows; the cost model decides)."""
+    from dnnfusion_mlir._mlir import ir
+
+    if _pointwise(second):
+        return True
     group = ir.IntegerAttr(second.op.attributes["group"]).value
-    channels = ir.RankedTensorType(w2).shape[0]
-    return all(k == 1 for k in k1) and group == channels and group > 1
+    channels = ir.RankedTensorType(second.op.operands[1].type).shape[0]
+    return all(k == 1 for k in _kernel(first)) and group == channels and group > 1
+
+
+def _conv_then_pool(_first: EcgNode, second: EcgNode) -> bool:
+    """A pooling op whose windows stay inside its input (no explicit pads, no ceil_mode
+    overhang): padding would be a `tensor.pad` between the two, which the code generator
+    does not fuse through."""
+    from dnnfusion_mlir._mlir import ir
+
+    if any(_ints(second, "pads")) or len(second.op.results) != 1:
+        return False
+    kernel, strides = _kernel(second), _ints(second, "strides")
+    dilations = _ints(second, "dilations") or [1] * len(kernel)
+    x = ir.RankedTensorType(second.op.operands[0].type).shape[2:]
+    y = ir.RankedTensorType(second.op.results[0].type).shape[2:]
+    return all((o - 1) * s + (k - 1) * d + 1 <= i
+               for i, o, k, s, d in zip(x, y, kernel, strides, dilations, strict=True))
+
+
+_PAIR_RULES: dict[tuple[str, str], Callable[[EcgNode, EcgNode], bool]] = {
+    ("dnnf.conv", "dnnf.conv"): _conv_then_conv,
+    ("dnnf.conv", "dnnf.max_pool"): _conv_then_pool,
+    ("dnnf.conv", "dnnf.average_pool"): _conv_then_pool,
+}
 
 
 def plan_fusion(ecg: ECG, profitable: Profitable = _always, corf: bool = False) -> FusionPlan:

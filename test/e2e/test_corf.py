@@ -44,3 +44,24 @@ def test_analytic_model_rejects_pointwise_depthwise() -> None:
     model, _ = pointwise_depthwise()
     blocks = dnnf.compile(model).stats["blocks"]
     assert [[o["op"] for o in b["ops"]] for b in blocks] == [["dnnf.conv"], ["dnnf.conv"]]
+
+
+@pytest.mark.parametrize(("build", "second"), [
+    (lambda: bench_corf.conv_pointwise(cin=4, mid=8, cout=8, size=8), "dnnf.conv"),
+    (lambda: bench_corf.conv_pool(cin=4, cout=8, size=8), "dnnf.max_pool"),
+])
+def test_default_plan_fuses_halo_free_pairs(build: object, second: str) -> None:
+    """A conv into a 1x1 conv or into an unpadded pooling reads no halo rows of the conv's
+    result: the analytic model fuses the pair, the block is one loop nest, and it computes
+    what onnxruntime and the plan without CORF compute."""
+    model, feeds = build()  # type: ignore[operator]
+    expected = run_onnxruntime(model, feeds)[0]
+    plans = bench_corf.compile_default_and_forced(model)
+    default, no_corf = plans["default"], plans["no CORF"]
+    assert [[o["op"] for o in b["ops"]] for b in default.stats["blocks"]] == [
+        ["dnnf.conv", "dnnf.relu", second]]
+    assert default.stats["kernels"] == 1
+    assert len(no_corf.stats["blocks"]) == 2
+    assert default.stats["kernels"] < no_corf.stats["kernels"]
+    for cm in (default, no_corf):
+        assert max_rel_error(cm.run(feeds)[0], expected) <= 1e-4

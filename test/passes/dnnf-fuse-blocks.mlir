@@ -46,3 +46,44 @@ func.func @heads_scores(%q: tensor<1x16x32xf32>, %bq: tensor<32xf32>, %kt: tenso
   %p = "dnnf.softmax"(%s) {axis = 3 : i64, mapping = "many_to_many"} : (tensor<1x2x16x16xf32>) -> tensor<1x2x16x16xf32>
   return %p : tensor<1x2x16x16xf32>
 }
+
+// -----
+
+// CORF conv -> ReLU -> 2x2 max pool: the pool is the root (2 output rows per tile), the
+// conv computes the 4 rows of its result those windows read, inside the same loop.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-NOT: linalg.conv
+// CHECK: scf.forall
+// CHECK: linalg.conv_2d_nchw_fchw
+// CHECK-SAME: -> tensor<1x4x4x8xf32>
+// CHECK: linalg.pooling_nchw_max
+// CHECK-SAME: -> tensor<1x4x2x4xf32>
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: linalg.
+// CHECK: return
+func.func @conv_relu_pool(%x: tensor<1x4x8x8xf32>, %w: tensor<4x4x3x3xf32>) -> tensor<1x4x4x4xf32> {
+  %a = "dnnf.conv"(%x, %w) {dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 0>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+  %r = "dnnf.relu"(%a) {mapping = "one_to_one"} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %p = "dnnf.max_pool"(%r) {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, mapping = "many_to_many"} : (tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32>
+  return %p : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// A classifier's one-row gemm + bias + ReLU: rows give one tile, so columns are tiled
+// (64 of 256 per tile) and the matmul computes its column slice inside the loop.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-NOT: linalg.matmul
+// CHECK: scf.forall
+// CHECK: linalg.matmul
+// CHECK-SAME: -> tensor<1x64xf32>
+// CHECK: linalg.generic
+// CHECK: arith.maximumf
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: linalg.
+// CHECK: return
+func.func @row_gemm_relu(%x: tensor<1x32xf32>, %w: tensor<256x32xf32>, %b: tensor<256xf32>) -> tensor<1x256xf32> {
+  %g = "dnnf.gemm"(%x, %w, %b) {alpha = 1.0 : f32, beta = 1.0 : f32, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 1>, trans_a = 0 : i64, trans_b = 1 : i64} : (tensor<1x32xf32>, tensor<256x32xf32>, tensor<256xf32>) -> tensor<1x256xf32>
+  %y = "dnnf.relu"(%g) {mapping = "one_to_one"} : (tensor<1x256xf32>) -> tensor<1x256xf32>
+  return %y : tensor<1x256xf32>
+}

@@ -487,3 +487,76 @@ func.func @conv_relu_conv(%x: tensor<1x4x8x8xf32>, %w1: tensor<4x4x3x3xf32>, %w2
   %b = "dnnf.conv"(%r, %w2) {dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 0>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
   return %b : tensor<1x4x8x8xf32>
 }
+
+// -----
+
+// CORF, halo-free: a conv into a pointwise (1x1, stride 1, unpadded) conv reads each row
+// of the first conv's result once, so the pair (with the ReLU between) is one block.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "many_to_many"
+// CHECK: "dnnf.conv"
+// CHECK-NEXT: "dnnf.relu"
+// CHECK-NEXT: "dnnf.conv"
+// CHECK-NEXT: return
+// CHECK-LABEL: func.func @conv_then_pointwise
+// CHECK-NOT: dnnf_block_1
+func.func @conv_then_pointwise(%x: tensor<1x4x8x8xf32>, %w1: tensor<4x4x3x3xf32>, %w2: tensor<8x4x1x1xf32>) -> tensor<1x8x8x8xf32> {
+  %a = "dnnf.conv"(%x, %w1) {dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 0>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+  %r = "dnnf.relu"(%a) {mapping = "one_to_one"} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %b = "dnnf.conv"(%r, %w2) {dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 0>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x8x8xf32>, tensor<8x4x1x1xf32>) -> tensor<1x8x8x8xf32>
+  return %b : tensor<1x8x8x8xf32>
+}
+
+// -----
+
+// No CORF when the value between the two convs is also read outside the block (a residual
+// branch): it would have to be stored whole anyway, so the pointwise conv is a block of
+// its own.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK: "dnnf.conv"
+// CHECK-NEXT: "dnnf.relu"
+// CHECK-NEXT: return
+// CHECK-LABEL: func.func private @dnnf_block_1
+// CHECK: "dnnf.conv"
+// CHECK-NEXT: return
+func.func @pointwise_of_shared_value(%x: tensor<1x4x8x8xf32>, %w1: tensor<4x4x3x3xf32>, %w2: tensor<8x4x1x1xf32>) -> (tensor<1x8x8x8xf32>, tensor<1x4x8x8xf32>) {
+  %a = "dnnf.conv"(%x, %w1) {dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 0>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+  %r = "dnnf.relu"(%a) {mapping = "one_to_one"} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %b = "dnnf.conv"(%r, %w2) {dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 0>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x8x8xf32>, tensor<8x4x1x1xf32>) -> tensor<1x8x8x8xf32>
+  return %b, %r : tensor<1x8x8x8xf32>, tensor<1x4x8x8xf32>
+}
+
+// -----
+
+// CORF, conv -> unpadded max pool (2x2, stride 2): one block.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK: "dnnf.conv"
+// CHECK-NEXT: "dnnf.relu"
+// CHECK-NEXT: "dnnf.max_pool"
+// CHECK-NEXT: return
+// CHECK-LABEL: func.func @conv_then_pool
+// CHECK-NOT: dnnf_block_1
+func.func @conv_then_pool(%x: tensor<1x4x8x8xf32>, %w: tensor<4x4x3x3xf32>) -> tensor<1x4x4x4xf32> {
+  %a = "dnnf.conv"(%x, %w) {dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 0>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+  %r = "dnnf.relu"(%a) {mapping = "one_to_one"} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %p = "dnnf.max_pool"(%r) {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, mapping = "many_to_many"} : (tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32>
+  return %p : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// A padded pool would read a `tensor.pad` of the conv's result (a barrier for the code
+// generator): two blocks.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK: "dnnf.conv"
+// CHECK-NEXT: "dnnf.relu"
+// CHECK-NEXT: return
+// CHECK-LABEL: func.func private @dnnf_block_1
+// CHECK: "dnnf.max_pool"
+// CHECK-NEXT: return
+func.func @conv_then_padded_pool(%x: tensor<1x4x8x8xf32>, %w: tensor<4x4x3x3xf32>) -> tensor<1x4x4x4xf32> {
+  %a = "dnnf.conv"(%x, %w) {dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 0>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+  %r = "dnnf.relu"(%a) {mapping = "one_to_one"} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %p = "dnnf.max_pool"(%r) {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, mapping = "many_to_many"} : (tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32>
+  return %p : tensor<1x4x4x4xf32>
+}
