@@ -6,13 +6,19 @@ flipped weight: the input is inserted with stride `s` into a zero tensor that al
 one `linalg.generic` contracts the two (the [C_in, C_out/g] weight layout folded into its
 indexing maps, groups as a loop),
 and a `tensor.extract_slice` applies the ONNX pads.
-lrn squares the input, zero-pads the channel dim, sums the channel window in one generic and
-divides by (bias + alpha / size * sum) ** beta element-wise.
+lrn is two generics and no `tensor.pad` (block fusion never fuses through a pad, so a padded
+square would stay a loop nest of its own): a window-sum generic over (n, c, j, spatial...)
+reads x itself at channel c + j - (size - 1) // 2 (`linalg.index` + `tensor.extract`, index
+clamped into range, out-of-range channels masked to 0), squares and accumulates it; an
+element-wise generic divides x by (bias + alpha / size * sum) ** beta. Both tile and fuse
+into one loop nest, and the window sum is vectorised along its innermost (spatial) loop,
+its reads as contiguous loads (`VECTOR_EXTRACT_ATTR`, codegen/schedule.py).
 """
 
 from __future__ import annotations
 
 from dnnfusion_mlir.codegen.kernel import KernelOp, TType, kernel
+from dnnfusion_mlir.codegen.kernels_shape import index_const
 from dnnfusion_mlir.codegen.linalg_text import (
     BodyFn,
     Operand,
@@ -26,6 +32,7 @@ from dnnfusion_mlir.codegen.linalg_text import (
     ret,
 )
 from dnnfusion_mlir.codegen.nn_text import Emitted, Lines, collapse, expand, mul_add_body, pad
+from dnnfusion_mlir.codegen.schedule import VECTOR_EXTRACT_ATTR
 
 
 def _ints(values: list[int]) -> str:
@@ -147,35 +154,58 @@ def lrn(k: KernelOp) -> str:
     """y = x / (bias + alpha / size * window_sum(x^2)) ** beta over channels (dim 1)."""
     x, t = k.args[0], k.in_types[0]
     size = k.attrs["size"]
-    lo, hi = (size - 1) // 2, size - 1 - (size - 1) // 2
-
-    def square(a: list[str]) -> Lines:
-        r = k.fresh("sq")
-        return [f"{r} = arith.mulf {a[0]}, {a[0]} : f32"], r
-
-    lines, sq = elementwise(k, [(x, t)], t, square)
-    more, sqp = pad(k, (sq, t), [0, lo] + [0] * (t.rank - 2), [0, hi] + [0] * (t.rank - 2),
-                    0.0)
-    lines += more
+    # Loops (n, c, j, spatial...): the window offset j before the spatial loops, so the
+    # innermost loop (the vector) stays a contiguous spatial one. The unused [size]
+    # operand gives j its bound (it appears nowhere else).
     loops = t.rank + 1
-    window = [f"d{i}" if i != 1 else f"d1 + d{t.rank}" for i in range(t.rank)]
-    # The unused [size] operand gives the window loop its bound (it appears nowhere else).
-    maps = [affine_map(loops, window), affine_map(loops, [f"d{t.rank}"]),
-            affine_map(loops, [f"d{i}" for i in range(t.rank)])]
-
-    def add(a: list[str]) -> Lines:
-        r = k.fresh("s")
-        return [f"{r} = arith.addf {a[0]}, {a[2]} : f32"], r
-
-    more, init = fill(k, t, 0.0)
+    out_dims = ["d0", "d1", *(f"d{i + 1}" for i in range(2, t.rank))]
+    maps = [affine_map(loops, ["d2"]), affine_map(loops, out_dims)]
+    bound = t.with_shape([size])
+    lines, init = fill(k, t, 0.0)
+    more, empty_bound = empty(k, bound)
     lines += more
-    more, bound = empty(k, t.with_shape([size]))
-    lines += more
-    more, total = generic(k, [sqp, (bound, t.with_shape([size]))], maps, t,
-                          ["parallel"] * t.rank + ["reduction"], add, init=init)
+    more, total = generic(k, [(empty_bound, bound)], maps, t,
+                          ["parallel", "parallel", "reduction"] + ["parallel"] * (t.rank - 2),
+                          _window_square_sum(k, x, t), init=init,
+                          attrs=[VECTOR_EXTRACT_ATTR])
     lines += more
     more, result = elementwise(k, [(x, t), (total, t)], t, _lrn_scale(k))
     return "\n".join([*lines, *more, ret([result], [k.out])])
+
+
+def _window_square_sum(k: KernelOp, x: str, t: TType) -> BodyFn:
+    """Region acc + (x[n, c + j - lo, ...] ** 2 if that channel exists else 0).
+
+    The channel is c + j - lo with lo = (size - 1) // 2 (ONNX's window; an even size
+    reaches one channel further up than down). One unsigned compare checks both ends
+    (a negative index wraps to a huge one), and the read index is clamped into range so
+    the masked-off lanes still read in bounds.
+    """
+    lo = (k.attrs["size"] - 1) // 2
+
+    def body(a: list[str]) -> Lines:
+        n, c, j, s, ch, ok, at, v, sq, zero, term, r = (k.fresh(h) for h in (
+            "n", "c", "j", "s", "ch", "ok", "at", "v", "sq", "z", "t", "r"))
+        spatial = [k.fresh("i") for _ in range(t.rank - 2)]
+        lo_l, lo_n = index_const(k, lo)
+        count_l, count = index_const(k, t.shape[1])
+        last_l, last = index_const(k, t.shape[1] - 1)
+        lines = [f"{n} = linalg.index 0 : index",
+                 *(f"{i} = linalg.index {d + 3} : index" for d, i in enumerate(spatial)),
+                 f"{c} = linalg.index 1 : index", f"{j} = linalg.index 2 : index",
+                 lo_l, count_l, last_l,
+                 f"{s} = arith.addi {c}, {j} : index",
+                 f"{ch} = arith.subi {s}, {lo_n} : index",
+                 f"{ok} = arith.cmpi ult, {ch}, {count} : index",
+                 f"{at} = arith.minui {ch}, {last} : index",
+                 f"{v} = tensor.extract {x}[{', '.join([n, at, *spatial])}] : {t.text}",
+                 f"{sq} = arith.mulf {v}, {v} : f32",
+                 f"{zero} = arith.constant 0.0 : f32",
+                 f"{term} = arith.select {ok}, {sq}, {zero} : f32",
+                 f"{r} = arith.addf {a[1]}, {term} : f32"]
+        return lines, r
+
+    return body
 
 
 def _lrn_scale(k: KernelOp) -> BodyFn:

@@ -73,8 +73,10 @@ def generic(
     iterators: Sequence[str],
     body: BodyFn,
     init: str | None = None,
+    attrs: Sequence[str] = (),
 ) -> tuple[list[str], str]:
-    """A `linalg.generic` with one output; `init` defaults to a fresh `tensor.empty`."""
+    """A `linalg.generic` with one output; `init` defaults to a fresh `tensor.empty`;
+    `attrs` are extra unit attributes (e.g. schedule hints)."""
     lines: list[str] = []
     if init is None:
         init_lines, init = empty(k, out)
@@ -89,7 +91,8 @@ def generic(
     ins_clause = f"ins({ins} : {in_types}) " if inputs else ""
     lines.append(
         f"{result} = linalg.generic {{indexing_maps = [{', '.join(maps)}], "
-        f"iterator_types = [{its}]}} {ins_clause}outs({init} : {out.text}) {{"
+        f"iterator_types = [{its}]{''.join(f', {a}' for a in attrs)}}} "
+        f"{ins_clause}outs({init} : {out.text}) {{"
     )
     args = ", ".join(f"{a}: {e}" for a, e in zip(block_args, elems, strict=True))
     lines.append(f"^bb0({args}):")

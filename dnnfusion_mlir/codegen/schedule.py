@@ -27,6 +27,9 @@ from typing import Any
 from dnnfusion_mlir._mlir import ir, linalg, passmanager, tensor
 
 SCHED_ATTR = "dnnf.sched"
+#: Unit attribute a kernel template puts on a generic whose `tensor.extract`s read along
+#: its innermost loop: they are vectorised too (as loads), not left to fail vectorisation.
+VECTOR_EXTRACT_ATTR = "dnnf.vector_extract"
 
 #: f32 lanes of one vector register per target.
 LANES = {"host": 16, "aarch64": 4}
@@ -52,6 +55,7 @@ class OpSchedule:
     `inner` tiles the remaining (reduction) loops with ``scf.for``; all-zero lists mean
     "do not tile at this level".  `fuse_init` fuses the producer of operand
     `init_operand` (a ``linalg.fill``; -1 = last operand) into the outer tile.
+    `nd_extract` also vectorises the op's ``tensor.extract``s (`VECTOR_EXTRACT_ATTR`).
     """
 
     tag: int
@@ -61,6 +65,7 @@ class OpSchedule:
     fuse_init: bool = False
     init_operand: int = 0
     vectorize: bool = True
+    nd_extract: bool = False
 
 
 # --------------------------------------------------------------------------- helpers
@@ -251,7 +256,8 @@ def _op_script(s: OpSchedule) -> list[str]:
         lines.append(f"%dec = transform.structured.decompose {cur} : ({_ANY}) -> {_ANY}")
         cur = "%dec"
     if s.vectorize:
-        lines.append(f"transform.structured.vectorize {cur} : {_ANY}")
+        nd = " {vectorize_nd_extract}" if s.nd_extract else ""
+        lines.append(f"transform.structured.vectorize {cur}{nd} : {_ANY}")
         if fill:
             lines.append(f"transform.structured.vectorize {fill} : {_ANY}")
     return lines
@@ -406,7 +412,8 @@ def plan(module: ir.Module, target: str = "host") -> list[OpSchedule]:
         init = sched.init_operand % len(ops[tag].operands) if ops[tag].operands else 0
         fuse = init > 0 and _init_is_fill(ops[tag], init) and any(sched.outer)
         sched = OpSchedule(sched.tag, sched.outer, sched.inner, sched.decompose, fuse, init,
-                           sched.vectorize and not _touches_i1(ops[tag]))
+                           sched.vectorize and not _touches_i1(ops[tag]),
+                           VECTOR_EXTRACT_ATTR in ops[tag].attributes)
         (heavy if info.name in _SPECIAL else light).append(sched)
     return heavy + light
 

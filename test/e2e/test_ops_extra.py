@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from onnx import helper, numpy_helper
 
-from dnnfusion_mlir.testing import assert_matches_onnxruntime, make_model
+from dnnfusion_mlir.testing import assert_matches_onnxruntime, make_model, max_rel_error
 
 RNG = np.random.default_rng(0)
 
@@ -46,6 +46,37 @@ def test_conv_transpose(x: tuple, w: tuple, attrs: dict, bias: bool) -> None:
 ])
 def test_lrn(shape: tuple, size: int, attrs: dict) -> None:
     _check("LRN", {"x": _f32(*shape)}, size=size, **attrs)
+
+
+def _lrn_reference(x: np.ndarray, size: int, alpha: float, beta: float,
+                   bias: float) -> np.ndarray:
+    """ONNX LRN: channels c - (size - 1) // 2 .. c + size // 2, clipped to the tensor."""
+    lo = (size - 1) // 2
+    sq = np.pad(x.astype(np.float64) ** 2, [(0, 0), (lo, size - 1 - lo)] + [(0, 0)] * (x.ndim - 2))
+    total = sum(sq[:, j:j + x.shape[1]] for j in range(size))
+    return x / (bias + alpha / size * total) ** beta
+
+
+# onnxruntime's LRN takes only 4-D inputs and odd sizes: these compare with the ONNX formula.
+@pytest.mark.parametrize(("shape", "size"), [
+    ((2, 6, 4, 3), 4),  # even size: one more channel above than below
+    ((1, 3, 5, 7), 5),  # window wider than the channels
+    ((2, 5, 9), 3),  # rank 3
+    ((1, 4, 3, 130), 4),  # innermost loop longer than one vector tile
+    ((1, 4, 2, 3, 5), 5),  # rank 5
+    ((1, 4, 3, 3, 4), 2),  # rank 5, even size
+])
+@pytest.mark.parametrize("fuse", [True, False])
+def test_lrn_formula(shape: tuple, size: int, fuse: bool) -> None:
+    import dnnfusion_mlir as dnnf
+
+    x = _f32(*shape) * 3
+    model = make_model([helper.make_node("LRN", ["x"], ["y"], size=size, alpha=0.3, beta=0.75,
+                                         bias=1.5)], {"x": x}, ["y"])
+    compiled = dnnf.compile(model, fuse=fuse)
+    assert compiled.stats["kernels"] == (1 if fuse else 2)
+    expected = _lrn_reference(x, size, 0.3, 0.75, 1.5)
+    assert max_rel_error(compiled.run({"x": x})[0], expected) <= 1e-5
 
 
 @pytest.mark.parametrize("approximate", ["none", "tanh"])

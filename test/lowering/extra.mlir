@@ -17,11 +17,24 @@ func.func @conv_transpose(%x: tensor<1x4x3x3xf32>, %w: tensor<4x2x2x2xf32>, %b: 
 
 // -----
 
-// LRN: square, pad channels (2 before, 2 after for size 5), window sum, powf scale.
+// LRN, no pad: one window-sum generic over (n, c, j, h, w) reads x at channel c + j - 2
+// (size 5), clamped into [0, 7] and masked by one unsigned compare, squares and adds it;
+// then the powf scale.
 // CHECK-LABEL: func.func @lrn
-// CHECK: arith.mulf
-// CHECK: tensor.pad %{{.*}} low[0, 2, 0, 0] high[0, 2, 0, 0]
-// CHECK: linalg.generic {{.*}}"reduction"
+// CHECK-DAG: %[[LO:.*]] = arith.constant 2 : index
+// CHECK-DAG: %[[C:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[LAST:.*]] = arith.constant 7 : index
+// CHECK-NOT: tensor.pad
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "parallel", "parallel"]{{.*}}dnnf.vector_extract
+// CHECK-DAG: %[[CH:.*]] = linalg.index 1 : index
+// CHECK-DAG: %[[J:.*]] = linalg.index 2 : index
+// CHECK: %[[S:.*]] = arith.addi %[[CH]], %[[J]] : index
+// CHECK: %[[AT:.*]] = arith.subi %[[S]], %[[LO]] : index
+// CHECK: %[[OK:.*]] = arith.cmpi ult, %[[AT]], %[[C]] : index
+// CHECK: %[[IN:.*]] = arith.minui %[[AT]], %[[LAST]] : index
+// CHECK: %[[V:.*]] = tensor.extract %{{.*}}[%{{.*}}, %[[IN]], %{{.*}}, %{{.*}}]
+// CHECK: %[[SQ:.*]] = arith.mulf %[[V]], %[[V]] : f32
+// CHECK: arith.select %[[OK]], %[[SQ]], %{{.*}} : f32
 // CHECK: math.powf
 func.func @lrn(%x: tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32> {
   %0 = "dnnf.lrn"(%x) {size = 5 : i64, alpha = 1.0e-4 : f32, beta = 0.75 : f32, bias = 2.0 : f32, mapping = "many_to_many"} : (tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>

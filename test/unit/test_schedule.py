@@ -10,6 +10,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from dnnfusion_mlir._mlir import ExecutionEngine, get_ranked_memref_descriptor, ir
 from dnnfusion_mlir.codegen.schedule import (
+    VECTOR_EXTRACT_ATTR,
     LoopInfo,
     apply_schedule,
     choose_schedule,
@@ -273,6 +274,45 @@ def test_reductions(shape: tuple[int, ...], dims: tuple[int, ...]) -> None:
     close(s, x.sum(axis=dims))
     close(m, x.max(axis=dims))
     assert "vector.reduction" in sched or "vector.multi_reduction" in sched or "arith.maximumf" in sched
+
+
+@pytest.mark.parametrize("hint", [True, False])
+def test_extract_along_innermost_loop(hint: bool) -> None:
+    """A generic reading a captured tensor at a computed row, along its innermost loop (LRN's
+    window sum): with `VECTOR_EXTRACT_ATTR` the reads become vector loads, without it the op
+    stays a scalar loop nest; both are correct."""
+    x = rand(5, 70)
+    o = _ty((5, 70))
+    attr = f", {VECTOR_EXTRACT_ATTR}" if hint else ""
+    body = f"""
+  %z = arith.constant 0.0 : f32
+  %c1 = arith.constant 1 : index
+  %c5 = arith.constant 5 : index
+  %c4 = arith.constant 4 : index
+  %e = tensor.empty() : {o}
+  %f = linalg.fill ins(%z : f32) outs(%e : {o}) -> {o}
+  %b = tensor.empty() : tensor<3xf32>
+  %r = linalg.generic {{indexing_maps = [affine_map<(i, j, w) -> (j)>, affine_map<(i, j, w) -> (i, w)>],
+     iterator_types = ["parallel", "reduction", "parallel"]{attr}}} ins(%b : tensor<3xf32>) outs(%f : {o}) {{
+  ^bb0(%u: f32, %acc: f32):
+    %i = linalg.index 0 : index
+    %j = linalg.index 1 : index
+    %w = linalg.index 2 : index
+    %s = arith.addi %i, %j : index
+    %row = arith.subi %s, %c1 : index
+    %ok = arith.cmpi ult, %row, %c5 : index
+    %at = arith.minui %row, %c4 : index
+    %v = tensor.extract %a0[%at, %w] : {o}
+    %t = arith.select %ok, %v, %z : f32
+    %n = arith.addf %acc, %t : f32
+    linalg.yield %n : f32
+  }} -> {o}
+  return %r : {o}"""
+    (got,), sched = run(body, [x], [((5, 70), np.float32)])
+    padded = np.pad(x, [(1, 1), (0, 0)])
+    close(got, padded[:-2] + padded[1:-1] + padded[2:])
+    assert ("linalg.generic" in sched) != hint
+    assert "vector.gather" not in sched
 
 
 def test_int_and_bool_ops() -> None:
