@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dnnfusion_mlir.dialects.mapping import MappingType
-from dnnfusion_mlir.ecg import ECG, RETURN, EcgNode
+from dnnfusion_mlir.ecg import DATA_MOVEMENT, ECG, RETURN, EcgNode
 from dnnfusion_mlir.fusion.table import Cell, Colour, lookup
 
 #: Decides a Y cell: (plan, block node indices, candidate node index, cell) -> fuse?
@@ -273,21 +273,35 @@ def corf_pattern(planner: Planner, block: list[int], cand: int) -> bool:
         rule = _PAIR_RULES.get((first.name, second.name))
         if rule is not None and not rule(first, second):
             return False
-        if not _private_path(planner, first.index, second.index, members | {cand}):
+        # Between two convs (or a conv and a pool) only element-wise ops: a concat's
+        # insert chain or a reshape would stand between the second op's tile and the conv.
+        elementwise = first.name == "dnnf.conv"
+        if not _private_path(planner, first.index, second.index, members | {cand},
+                             elementwise):
             return False
     return True
 
 
-def _private_path(planner: Planner, first: int, second: int, members: set[int]) -> bool:
+def _is_elementwise(node: EcgNode) -> bool:
+    """One-to-One and computing (not a concat, slice or other data movement)."""
+    return node.mapping == MappingType.ONE_TO_ONE and \
+        node.name.removeprefix("dnnf.") not in DATA_MOVEMENT
+
+
+def _private_path(planner: Planner, first: int, second: int, members: set[int],
+                  elementwise: bool = False) -> bool:
     """Whether every value from `first` up to `second` (through block members) has exactly
-    one reader: the pair then shares a tile without an intermediate that must also be
-    stored whole for a reader outside (a residual branch, the next layer)."""
+    one reader (and, if `elementwise`, every op between is element-wise): the pair then
+    shares a tile without an intermediate that must also be stored whole for a reader
+    outside (a residual branch, the next layer)."""
     work, seen = [first], set()
     while work:
         n = work.pop()
         if n == second or n in seen:
             continue
         seen.add(n)
+        if n != first and elementwise and not _is_elementwise(planner.nodes[n]):
+            return False
         consumers = planner.nodes[n].consumers
         if len(consumers) != 1 or not isinstance(consumers[0], int):
             return False

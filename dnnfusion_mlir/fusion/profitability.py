@@ -7,7 +7,8 @@ once *per tile* of the fused kernel, because the producer is then evaluated once
 
 * a broadcasting (One-to-Many) edge: output elements / producer elements;
 * a windowed op (conv, pooling) over rows: ceil(kernel_h / stride_h) (our block tiles are
-  output rows, so only the row window is recomputed);
+  output rows, so only the row window is recomputed) — when the windowed op joins a block,
+  the whole block is recomputed that often, not only the op it reads;
 * the right-hand operand of a matmul/gemm (every row tile reads all of it): rows / row tile;
 * other Many-to-Many ops (reductions, softmax, normalisation, the left matmul operand): 1,
   since their tiles cover disjoint rows of the input.
@@ -56,19 +57,28 @@ def reuse_factor(consumer: EcgNode, operand: int) -> int:
     return 1
 
 
-def _edge_terms(producer: EcgNode, consumer: EcgNode, inside: set[int]) -> tuple[float, float]:
-    """(bytes saved, byte-equivalents recomputed) for one producer -> consumer edge."""
+def _cost(node: EcgNode) -> float:
+    """Byte-equivalents of evaluating `node` once."""
+    return node.flops * FLOP_COST + node.bytes_moved
+
+
+def _edge_terms(producer: EcgNode, consumer: EcgNode, inside: set[int],
+                upstream: float | None = None) -> tuple[float, float]:
+    """(bytes saved, byte-equivalents recomputed) for one producer -> consumer edge.
+
+    `upstream` is the cost of everything recomputed with the producer (the block it is the
+    result of, when the consumer joins a block); default: the producer alone."""
     saved = 0.0
     recompute = 0.0
     external = any(not isinstance(c, int) or (c not in inside and c != consumer.index)
                    for c in producer.consumers)
+    cost = _cost(producer) if upstream is None else upstream
     for i, p in enumerate(consumer.producers):
         if p != producer.index:
             continue
         size = float(sum(producer.bytes))
         saved += size if external else 2 * size
-        recompute += (reuse_factor(consumer, i) - 1) * (producer.flops * FLOP_COST
-                                                        + producer.bytes_moved)
+        recompute += (reuse_factor(consumer, i) - 1) * cost
     return saved, recompute
 
 
@@ -77,10 +87,13 @@ def analytic(planner: Planner, block: list[int], cand: int, _cell: Cell) -> bool
     nodes = planner.nodes
     members = set(block)
     saved = recompute = 0.0
+    # A consumer re-reading the block's result recomputes the whole block per re-read
+    # (e.g. a conv under an overlapping pool), not just the op it reads.
+    whole = sum(_cost(nodes[b]) for b in block)
     for b in block:
         for c in planner.succ(b):
             if c == cand:  # block -> candidate edge
-                s, r = _edge_terms(nodes[b], nodes[c], members)
+                s, r = _edge_terms(nodes[b], nodes[c], members, whole)
                 saved, recompute = saved + s, recompute + r
     for c in planner.succ(cand):
         if c in members:  # candidate -> block edge

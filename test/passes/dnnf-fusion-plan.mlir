@@ -560,3 +560,41 @@ func.func @conv_then_padded_pool(%x: tensor<1x4x8x8xf32>, %w: tensor<4x4x3x3xf32
   %p = "dnnf.max_pool"(%r) {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, mapping = "many_to_many"} : (tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32>
   return %p : tensor<1x4x4x4xf32>
 }
+
+// -----
+
+// A concat between the conv and the pool (SqueezeNet's fire module output) is no
+// element-wise path: the pool's tile cannot reach the conv's rows through the concat's
+// inserts, so the pool is a block of its own.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK: "dnnf.conv"
+// CHECK: "dnnf.concat_pair"
+// CHECK-NEXT: return
+// CHECK-LABEL: func.func private @dnnf_block_1
+// CHECK: "dnnf.max_pool"
+// CHECK-NEXT: return
+func.func @conv_concat_pool(%x: tensor<1x4x8x8xf32>, %w: tensor<4x4x3x3xf32>, %z: tensor<1x2x8x8xf32>) -> tensor<1x6x4x4xf32> {
+  %a = "dnnf.conv"(%x, %w) {dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 0>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+  %r = "dnnf.relu"(%a) {mapping = "one_to_one"} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %c = "dnnf.concat_pair"(%r, %z) {axis = 1 : i64, mapping = "one_to_one"} : (tensor<1x4x8x8xf32>, tensor<1x2x8x8xf32>) -> tensor<1x6x8x8xf32>
+  %p = "dnnf.max_pool"(%c) {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, mapping = "many_to_many"} : (tensor<1x6x8x8xf32>) -> tensor<1x6x4x4xf32>
+  return %p : tensor<1x6x4x4xf32>
+}
+
+// -----
+
+// An overlapping pool (3x3, stride 2) re-reads each conv row twice: the whole conv block
+// would be recomputed per re-read, which the analytic model finds unprofitable.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK: "dnnf.conv"
+// CHECK-NEXT: "dnnf.relu"
+// CHECK-NEXT: return
+// CHECK-LABEL: func.func private @dnnf_block_1
+// CHECK: "dnnf.max_pool"
+// CHECK-NEXT: return
+func.func @conv_then_overlapping_pool(%x: tensor<1x4x9x9xf32>, %w: tensor<4x4x3x3xf32>) -> tensor<1x4x4x4xf32> {
+  %a = "dnnf.conv"(%x, %w) {dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 0>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x9x9xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x9x9xf32>
+  %r = "dnnf.relu"(%a) {mapping = "one_to_one"} : (tensor<1x4x9x9xf32>) -> tensor<1x4x9x9xf32>
+  %p = "dnnf.max_pool"(%r) {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, mapping = "many_to_many"} : (tensor<1x4x9x9xf32>) -> tensor<1x4x4x4xf32>
+  return %p : tensor<1x4x4x4xf32>
+}
