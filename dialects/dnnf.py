@@ -419,7 +419,10 @@ def _f32_array_attr() -> Any:
 
 class ResizeOp(DnnfOp, name="resize", traits=[ext.Pure]):
     """ONNX Resize (nearest, linear, cubic; antialias; tf_crop_and_resize with a full-rank
-    `roi`, [] otherwise); output size is the result shape."""
+    `roi`, [] otherwise); output size is the result shape. `fractional_length` = 1: the
+    coordinate formulas take an axis's resized length as input length x scale, fractional
+    when that is (ONNX's reference for a `scales` input; the importer sets it only where that
+    changes the result); 0: the result's integer length."""
 
     MAPPING = MappingType.ONE_TO_MANY
     ONNX = ("Resize", "Upsample")
@@ -436,6 +439,7 @@ class ResizeOp(DnnfOp, name="resize", traits=[ext.Pure]):
     antialias: ir.IntegerAttr = ext.attribute(default_factory=_i64_attr(0))
     roi: Any = ext.attribute(default_factory=_f32_array_attr)
     extrapolation_value: ir.FloatAttr = ext.attribute(default_factory=_f32_attr(0.0))
+    fractional_length: ir.IntegerAttr = ext.attribute(default_factory=_i64_attr(0))
 
 
 # One-to-Many ops added for the model families (ops_extra / kernels_extra).

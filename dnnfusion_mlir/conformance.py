@@ -46,15 +46,7 @@ constants when a case feeds them as graph inputs, since we compile for static sh
 `*_expanded` case, the tested op's own parameter inputs count too, wherever its function body
 reads them (CenterCropPad's `shape` feeds Max/Sub/Add there)."""
 
-KNOWN_FAILURES: dict[str, str] = {
-    **dict.fromkeys([
-        "test_resize_downsample_scales_linear_align_corners",
-        "test_resize_downsample_scales_cubic_align_corners",
-    ], "align_corners when scale x length is fractional (2 x 0.6 = 1.2 -> length 1, "
-       "4 x 0.8 = 3.2 -> length 3): ONNX's spec divides by length_resized - 1, the resized "
-       "tensor's integer length, as onnxruntime and we do; its reference implementation "
-       "divides by the fractional 1.2 - 1 or 3.2 - 1, and the expected outputs come from it"),
-}
+KNOWN_FAILURES: dict[str, str] = {}
 """Selected cases that fail for a known reason (strict xfails in the test; explained in the
 report)."""
 

@@ -4,8 +4,9 @@ Constant padding is `tensor.pad` (after a `tensor.extract_slice` for negative pa
 and edge padding, and nearest / linear resize, are `linalg.generic`s over the result that
 compute each source index with `linalg.index` + arith and read it with `tensor.extract`.
 Resize evaluates the source coordinate with onnxruntime's f32 formulas in the same order, so
-nearest rounding ties land on the same pixel. Cubic, antialias and tf_crop_and_resize go
-through tap tables (resize_taps.py).
+nearest rounding ties land on the same pixel; with `fractional_length` the formulas take
+ONNX's fractional resized length instead of the result's (resize_taps.resized_length).
+Cubic, antialias and tf_crop_and_resize go through tap tables (resize_taps.py).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dnnfusion_mlir.codegen.linalg_text import (
     ret,
     scalar_const,
 )
-from dnnfusion_mlir.codegen.resize_taps import needs_taps, resize_taps
+from dnnfusion_mlir.codegen.resize_taps import needs_taps, resize_taps, resized_length
 
 Lines = tuple[list[str], str]
 
@@ -147,8 +148,9 @@ def _binop(k: KernelOp, op: str, a: str, b: str, lines: list[str]) -> str:
 
 
 def _source_coord(k: KernelOp, xf: str, mode: str, scale: float, n_in: int,
-                  n_out: int) -> Lines:
-    """onnxruntime's get_original_coordinate for one axis, as f32 ops on `xf`."""
+                  n_out: int, length: float) -> Lines:
+    """onnxruntime's get_original_coordinate for one axis, as f32 ops on `xf`, with
+    `length` as the resized length (n_out unless fractional_length)."""
     lines: list[str] = []
 
     def const(value: float) -> str:
@@ -156,13 +158,13 @@ def _source_coord(k: KernelOp, xf: str, mode: str, scale: float, n_in: int,
         lines.append(line)
         return name
 
-    if mode in ("pytorch_half_pixel", "align_corners") and n_out == 1:
+    if mode in ("pytorch_half_pixel", "align_corners") and length == 1:
         return lines, const(0.0)
     if mode == "asymmetric":
         return lines, _binop(k, "divf", xf, const(scale), lines)
     if mode == "align_corners":
         t = _binop(k, "mulf", xf, const(n_in - 1), lines)
-        return lines, _binop(k, "divf", t, const(n_out - 1), lines)
+        return lines, _binop(k, "divf", t, const(length - 1), lines)
     half = const(0.5)
     t = _binop(k, "divf", _binop(k, "addf", xf, half, lines), const(scale), lines)
     if mode == "half_pixel_symmetric":
@@ -259,7 +261,7 @@ def resize(k: KernelOp) -> str:
                 continue
             more, xf = _index_to_f32(k, d)
             more2, x = _source_coord(k, xf, k.attrs["coordinate_transformation_mode"],
-                                     scales[d], n_in, n_out)
+                                     scales[d], n_in, n_out, resized_length(k, d))
             lines += more + more2
             if linear:
                 corners[d] = _linear_corners(k, x, n_in, lines)

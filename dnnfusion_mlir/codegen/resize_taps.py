@@ -11,6 +11,7 @@ dims walk the taps; tf_crop_and_resize positions whose source lies outside the i
 `extrapolation_value` in a second, element-wise generic.
 
 The nearest and plain linear modes keep their closed-form kernel (kernels_resample.py).
+Both read the resized length of the coordinate formulas from `resized_length`.
 """
 
 from __future__ import annotations
@@ -41,23 +42,32 @@ class AxisTaps:
     outside: np.ndarray
 
 
-def _source(mode: str, n_in: int, n_out: int, scale: float,
+def resized_length(k: KernelOp, axis: int) -> float:
+    """length_resized of the coordinate formulas along `axis`: the result's length, or with
+    `fractional_length` input length x scale (ONNX's reference for a scales input)."""
+    if k.attrs.get("fractional_length"):
+        return k.in_types[0].shape[axis] * float(k.attrs["scales"][axis])
+    return float(k.out.shape[axis])
+
+
+def _source(mode: str, n_in: int, n_out: int, scale: float, length: float,
             roi: tuple[float, float] | None) -> tuple[np.ndarray, np.ndarray]:
-    """Source coordinate of each output position, and which lie outside (tf_crop only)."""
+    """Source coordinate of each of the `n_out` output positions (`length` is the formulas'
+    resized length), and which lie outside (tf_crop only)."""
     y = np.arange(n_out, dtype=np.float64)
     outside = np.zeros(n_out, dtype=bool)
     if mode == "align_corners":
-        x = np.zeros(n_out) if n_out == 1 else y * (n_in - 1) / (n_out - 1)
+        x = np.zeros(n_out) if length == 1 else y * (n_in - 1) / (length - 1)
     elif mode == "asymmetric":
         x = y / scale
     elif mode == "tf_crop_and_resize":
         lo, hi = roi or (0.0, 1.0)
-        x = (np.full(n_out, (hi - lo) * (n_in - 1) / 2) if n_out == 1
-             else y * (hi - lo) * (n_in - 1) / (n_out - 1))
+        x = (np.full(n_out, (hi - lo) * (n_in - 1) / 2) if length == 1
+             else y * (hi - lo) * (n_in - 1) / (length - 1))
         x = x + lo * (n_in - 1)
         outside = (x < 0) | (x > n_in - 1)
     elif mode == "pytorch_half_pixel":
-        x = np.full(n_out, -0.5) if n_out == 1 else (y + 0.5) / scale - 0.5
+        x = np.full(n_out, -0.5) if length == 1 else (y + 0.5) / scale - 0.5
     elif mode == "half_pixel_symmetric":
         offset = n_in / 2 * (1 - n_out / (scale * n_in))
         x = offset + (y + 0.5) / scale - 0.5
@@ -113,6 +123,7 @@ def axis_taps(k: KernelOp, axis: int) -> AxisTaps:
     scale, rank = float(k.attrs["scales"][axis]), k.out.rank
     roi = list(k.attrs.get("roi") or [])
     x, outside = _source(k.attrs["coordinate_transformation_mode"], n_in, n_out, scale,
+                         resized_length(k, axis),
                          (roi[axis], roi[rank + axis]) if roi else None)
     floor = np.floor(x)
     ratios = np.where(x == floor, 1.0, x - floor)

@@ -5,9 +5,20 @@ Pad: pads, constant value and axes become attributes; the pads are full-rank in 
 Resize: every mode (nearest, linear, cubic) and coordinate mode, antialias; `scales` becomes a
 full-rank attribute (from the scales input, or output/input size when the sizes input is
 given, as onnxruntime computes it), and so does `roi` for tf_crop_and_resize.
+
+Resized lengths follow ONNX's reference, the executable spec: given a scales input, the
+coordinate formulas' length_resized is length_original x scale, which may be fractional
+(2 x 0.6 = 1.2) where the result has floor(1.2) = 1 positions. It matters to align_corners
+and tf_crop_and_resize (they divide by length_resized - 1) and to pytorch_half_pixel (its
+length-1 case); onnxruntime (and PyTorch, whose importer keeps integer lengths) uses the
+integer length. The op's `fractional_length` is set only where it changes the result, and a
+warning names the node then. Given sizes, the lengths are the result's.
 """
 
 from __future__ import annotations
+
+import math
+import warnings
 
 import numpy as np
 
@@ -66,8 +77,9 @@ def convert_pad(ctx: NodeContext) -> list[ir.Value]:
     return [op.out]
 
 
-def _resize_scales(ctx: NodeContext, scales_at: int, sizes_at: int) -> list[float]:
-    """Full-rank f32 scales: the scales input, or sizes / input dims (keep_aspect_ratio)."""
+def _resize_scales(ctx: NodeContext, scales_at: int, sizes_at: int) -> tuple[list[float], bool]:
+    """Full-rank f32 scales: the scales input, or sizes / input dims (keep_aspect_ratio);
+    and whether they came from the scales input."""
     shape = ctx.in_shape(0)
     rank = len(shape)
     axes = [norm_axis(ctx, int(a), rank) for a in ctx.attr("axes", range(rank))]
@@ -76,7 +88,7 @@ def _resize_scales(ctx: NodeContext, scales_at: int, sizes_at: int) -> list[floa
     if scales is not None and scales.size:
         for a, s in zip(axes, scales.astype(np.float32).reshape(-1).tolist(), strict=True):
             full[a] = s
-        return full
+        return full, True
     if ctx.has_input(scales_at) and scales is None:
         raise ctx.unsupported("scales (input 2) must be a compile-time constant")
     sizes = ctx.require_const(sizes_at, "sizes or scales").reshape(-1).tolist()
@@ -87,7 +99,33 @@ def _resize_scales(ctx: NodeContext, scales_at: int, sizes_at: int) -> list[floa
         ratios = [min(ratios) if policy == "not_larger" else max(ratios)] * len(axes)
     for a, r in zip(axes, ratios, strict=True):
         full[a] = r
-    return full
+    return full, False
+
+
+def _length_matters(coordinate: str, n_in: int, n_out: int, scale: float) -> bool:
+    """Whether the fractional length n_in x scale changes an axis's result (module doc)."""
+    if n_out == 0 or math.isclose(n_in * scale, n_out, rel_tol=1e-6):
+        return False  # the same length, up to the f32 rounding of the scale
+    if coordinate == "pytorch_half_pixel":
+        return n_out == 1  # only its length-1 case reads the length
+    if coordinate == "align_corners":  # a single output reads position 0 whatever the length
+        return n_out > 1 and n_in > 1
+    return coordinate == "tf_crop_and_resize" and n_in > 1  # (n_in - 1) scales the source
+
+
+def _fractional_length(ctx: NodeContext, coordinate: str, scales: list[float]) -> bool:
+    """Whether ONNX's fractional resized lengths change this node's result; warns then,
+    since onnxruntime uses the integer lengths."""
+    n_in, n_out = ctx.in_shape(0), ctx.out_shape()
+    axes = [d for d, s in enumerate(scales) if _length_matters(coordinate, n_in[d], n_out[d], s)]
+    if axes:
+        lengths = "; ".join(f"axis {d}: {n_in[d]} x {scales[d]:g} = {n_in[d] * scales[d]:g}, "
+                            f"{n_out[d]} outputs" for d in axes)
+        warnings.warn(f"Resize node '{ctx.name}' ({coordinate}, scales): following ONNX's "
+                      f"reference, the resized length is input length x scale, fractional "
+                      f"here ({lengths}); onnxruntime uses the integer output length, so its "
+                      f"results differ", stacklevel=2)
+    return bool(axes)
 
 
 def _check_resize_attrs(ctx: NodeContext, mode: str, coordinate: str, nearest: str) -> None:
@@ -120,13 +158,15 @@ def _resize_roi(ctx: NodeContext, coordinate: str) -> list[float]:
 
 
 def _build_resize(ctx: NodeContext, mode: str, coordinate: str, nearest: str,
-                  scales: list[float], roi: list[float] | None = None) -> list[ir.Value]:
+                  scales: list[float], roi: list[float] | None = None,
+                  fractional_length: bool = False) -> list[ir.Value]:
     extras = {
         "cubic_coeff_a": attrs.f32(ctx.attr("cubic_coeff_a", -0.75)),
         "exclude_outside": attrs.i64(int(ctx.attr("exclude_outside", 0))),
         "antialias": attrs.i64(int(ctx.attr("antialias", 0))),
         "roi": attrs.f32_array(roi or []),
         "extrapolation_value": attrs.f32(ctx.attr("extrapolation_value", 0.0)),
+        "fractional_length": attrs.i64(int(fractional_length)),
     }
     op = ctx.build(dnnf.ResizeOp, ctx.input(0), attrs.string(mode), attrs.string(coordinate),
                    attrs.string(nearest), attrs.f32_array(scales), ctx.out_type(), **extras)
@@ -141,9 +181,10 @@ def convert_resize(ctx: NodeContext) -> list[ir.Value]:
     coordinate = ctx.attr("coordinate_transformation_mode", "asymmetric" if old else "half_pixel")
     nearest = ctx.attr("nearest_mode", "floor" if old else "round_prefer_floor")
     _check_resize_attrs(ctx, mode, coordinate, nearest)
-    scales = _resize_scales(ctx, 1, 2) if old else _resize_scales(ctx, 2, 3)
+    scales, given = _resize_scales(ctx, 1, 2) if old else _resize_scales(ctx, 2, 3)
     roi = [] if old else _resize_roi(ctx, coordinate)
-    return _build_resize(ctx, mode, coordinate, nearest, scales, roi)
+    fractional = given and _fractional_length(ctx, coordinate, scales)
+    return _build_resize(ctx, mode, coordinate, nearest, scales, roi, fractional)
 
 
 @converter("Upsample")

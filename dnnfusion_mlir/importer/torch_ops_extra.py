@@ -11,6 +11,8 @@ Up-sampling keeps PyTorch's index arithmetic, spelled as ONNX coordinate modes:
   linear, corners False: src = max(0, (dst + 0.5) * in/out - 0.5)  -> half_pixel
   linear, corners True:  src = dst * (in - 1) / (out - 1)          -> align_corners
 where in/out is 1/scale_factor when torch was given scale factors, else the size ratio.
+The lengths are the integer sizes even then (`fractional_length` 0 on the dnnf.resize, unlike
+an ONNX Resize given fractional scales: see importer/ops_resample.py).
 Eager PyTorch applies the half-pixel formula to size-1 outputs too (ONNX's
 pytorch_half_pixel would read index 0 there), so half_pixel is the faithful mode; the
 dnnf.resize kernel clamps linear source coordinates into [0, in - 1] as torch does.
@@ -158,7 +160,8 @@ def convert_upsample(ctx: AtenContext) -> list[Any]:
         coordinate, nearest = ("align_corners" if corners else "half_pixel"), "floor"
     scales = _upsample_scales(ctx, first, vec)
     op = ctx.build(dnnf.ResizeOp, ctx.tensor(0), attrs.string(mode), attrs.string(coordinate),
-                   attrs.string(nearest), attrs.f32_array(scales), ctx.out_type())
+                   attrs.string(nearest), attrs.f32_array(scales), ctx.out_type(),
+                   fractional_length=attrs.i64(0))
     return [op.out]
 
 

@@ -1,13 +1,16 @@
-"""Data-movement ops (Reshape ... Resize) against onnxruntime, plus their rejections."""
+"""Data-movement ops (Reshape ... Resize) against onnxruntime, plus their rejections; Resize
+against ONNX's reference where that departs from onnxruntime (fractional resized lengths)."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import onnx
 import pytest
 from onnx import helper
+from onnx.reference import ReferenceEvaluator
 
 import dnnfusion_mlir as dnnf
 from dnnfusion_mlir import errors
@@ -16,7 +19,12 @@ from dnnfusion_mlir.importer import registry
 from dnnfusion_mlir.importer.constants import ConstantPool
 from dnnfusion_mlir.importer.node import NodeContext
 from dnnfusion_mlir.importer.onnx_importer import new_context
-from dnnfusion_mlir.testing import assert_matches_onnxruntime, make_model
+from dnnfusion_mlir.testing import (
+    assert_matches_onnxruntime,
+    make_model,
+    max_rel_error,
+    run_onnxruntime,
+)
 
 RNG = np.random.default_rng(1234)
 BIG = 2**62
@@ -274,7 +282,7 @@ def test_resize_sizes(mode: str, coord: str, sizes: list[int]) -> None:
 @pytest.mark.parametrize(("coord", "scales", "extra"), [
     ("half_pixel", [1, 1, 2, 1.5], {}),
     ("half_pixel", [1, 1, 0.6, 0.8], {}),
-    ("align_corners", [1, 1, 2, 1.4], {}),
+    ("align_corners", [1, 1, 2, 1.5], {}),
     ("asymmetric", [1, 1, 1.5, 2], {"cubic_coeff_a": -0.5}),
     ("pytorch_half_pixel", [1, 1, 1.25, 0.5], {"exclude_outside": 1}),
     ("half_pixel", [1, 1, 3, 0.7], {"cubic_coeff_a": -0.5, "exclude_outside": 1}),
@@ -310,6 +318,59 @@ def test_resize_tf_crop_and_resize(mode: str, roi: list[float],
     check("Resize", rand(1, 2, 6, 7), {"r": np.array(roi, _F), "": np.zeros(0),
           "sz": i64(1, 2, 5, 4)}, mode=mode, coordinate_transformation_mode="tf_crop_and_resize",
           **extra)
+
+
+_CROP = [0, 0, 0.1, 0.2, 1, 1, 0.9, 1.1]
+
+
+@pytest.mark.parametrize(("mode", "coord", "shape", "scales", "roi"), [
+    ("linear", "align_corners", (1, 2, 2, 4), [1, 1, 0.6, 0.6], None),
+    ("linear", "align_corners", (1, 2, 4, 5), [1, 1, 0.6, 0.7], None),
+    ("nearest", "align_corners", (1, 2, 4, 5), [1, 1, 0.6, 1.3], None),
+    ("cubic", "align_corners", (1, 2, 4, 4), [1, 1, 0.8, 0.8], None),
+    ("cubic", "align_corners", (2, 3, 5, 6), [1, 1, 2, 1.4], None),
+    ("linear", "pytorch_half_pixel", (1, 2, 4, 5), [1, 1, 0.3, 0.7], None),
+    ("cubic", "pytorch_half_pixel", (1, 2, 4, 5), [1, 1, 0.3, 0.7], None),
+    ("linear", "tf_crop_and_resize", (1, 2, 6, 7), [1, 1, 0.6, 0.7], _CROP),
+    ("cubic", "tf_crop_and_resize", (1, 2, 6, 7), [1, 1, 0.3, 0.7], _CROP),
+])
+def test_resize_fractional_length_follows_reference(
+        mode: str, coord: str, shape: tuple[int, ...], scales: list[float],
+        roi: list[float] | None) -> None:
+    """Given scales with a fractional input length x scale (4 x 0.6 = 2.4 -> 2 outputs), ONNX's
+    reference takes that length in the coordinate formulas where onnxruntime takes the
+    integer one: we follow the reference, and warn naming the node."""
+    x = rand(*shape)
+    inits = {"s": np.array(scales, _F), **({"r": np.array(roi, _F)} if roi else {})}
+    node = helper.make_node("Resize", ["x", "r" if roi else "", "s"], ["y"], name="rz",
+                            mode=mode, coordinate_transformation_mode=coord)
+    model = make_model([node], {"x": x}, ["y"], inits)
+    with pytest.warns(UserWarning, match=r"Resize node 'rz' .*onnxruntime uses the integer"):
+        compiled = dnnf.compile(model)
+    expected = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    assert max_rel_error(compiled.run({"x": x})[0], expected) <= 1e-5
+    assert max_rel_error(run_onnxruntime(model, {"x": x})[0], expected) > 1e-2
+
+
+@pytest.mark.parametrize("mode", ["nearest", "linear", "cubic"])
+@pytest.mark.parametrize(("shape", "sizes", "scales"), [
+    ((1, 2, 4, 5), [1, 2, 2, 3], None),  # sizes: the result's lengths
+    ((1, 2, 4, 5), [1, 2, 7, 9], None),
+    ((1, 2, 3, 4), None, [1, 1, 2, 2]),  # scales with integer lengths
+    ((1, 2, 4, 5), None, [1, 1, 0.5, 1.6]),
+])
+def test_resize_align_corners_integer_lengths(mode: str, shape: tuple[int, ...],
+                                              sizes: list[int] | None,
+                                              scales: list[float] | None) -> None:
+    """Sizes, or scales whose lengths are integers, agree with onnxruntime, silently."""
+    x = rand(*shape)
+    names, inits = (["x", "", "", "sz"], {"sz": i64(*sizes)}) if sizes else \
+        (["x", "", "s"], {"s": np.array(scales, _F)})
+    node = helper.make_node("Resize", names, ["y"], mode=mode,
+                            coordinate_transformation_mode="align_corners")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert_matches_onnxruntime(make_model([node], {"x": x}, ["y"], inits), {"x": x})
 
 
 def test_resize_tf_crop_and_resize_int_is_dtype_error() -> None:

@@ -98,6 +98,11 @@ OPS: dict[str, tuple[Callable, dict, tuple[int, ...]]] = {
                                           align_corners=True), {}, (1, 2, 5, 5)),
     "upsample_bilinear_size1": (lambda m, x: F.interpolate(x, size=(1, 7), mode="bilinear"),
                                 {}, (1, 2, 3, 4)),
+    # 4 x 0.7 = 2.8, 5 x 0.7 = 3.5: torch divides by the integer out - 1 (ONNX's reference
+    # would take 2.8 - 1 and 3.5 - 1).
+    "upsample_bilinear_corners_fractional": (
+        lambda m, x: F.interpolate(x, scale_factor=0.7, mode="bilinear", align_corners=True),
+        {}, (1, 2, 4, 5)),
     "max_pool3d": (lambda m, x: F.max_pool3d(x, 2) + F.max_pool3d(x, (1, 2, 2), padding=(0, 1, 1)
                                                                   )[..., :2, :3, :3].mean(),
                    {}, (1, 2, 4, 6, 6)),

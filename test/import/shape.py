@@ -94,15 +94,28 @@ show("pad_reflect", [helper.make_node("Pad", ["x", "p"], ["y"], mode="reflect")]
 
 # Sizes give scales out/in; defaults filled in.
 # CHECK-LABEL: // case: resize_sizes
-# CHECK: "dnnf.resize"(%arg0) {antialias = 0 : i64, coordinate_transformation_mode = "half_pixel", cubic_coeff_a = -7.500000e-01 : f32, exclude_outside = 0 : i64, extrapolation_value = 0.000000e+00 : f32, mapping = "one_to_many", mode = "linear", nearest_mode = "round_prefer_floor", roi = array<f32>, scales = array<f32: 1.000000e+00, 1.000000e+00, 2.000000e+00, 1.500000e+00>} : (tensor<1x2x3x4xf32>) -> tensor<1x2x6x6xf32>
+# CHECK: "dnnf.resize"(%arg0) {antialias = 0 : i64, coordinate_transformation_mode = "half_pixel", cubic_coeff_a = -7.500000e-01 : f32, exclude_outside = 0 : i64, extrapolation_value = 0.000000e+00 : f32, fractional_length = 0 : i64, mapping = "one_to_many", mode = "linear", nearest_mode = "round_prefer_floor", roi = array<f32>, scales = array<f32: 1.000000e+00, 1.000000e+00, 2.000000e+00, 1.500000e+00>} : (tensor<1x2x3x4xf32>) -> tensor<1x2x6x6xf32>
 show("resize_sizes", [helper.make_node("Resize", ["x", "", "", "sz"], ["y"], mode="linear")],
      (1, 2, 3, 4), {"sz": i64(1, 2, 6, 6)})
 
 # CHECK-LABEL: // case: resize_scales
-# CHECK: "dnnf.resize"(%arg0) {{{.*}}coordinate_transformation_mode = "asymmetric", {{.*}}mode = "nearest", nearest_mode = "floor", roi = array<f32>, scales = array<f32: 1.000000e+00, 1.000000e+00, 2.000000e+00, 3.000000e+00>}
+# CHECK: "dnnf.resize"(%arg0) {{{.*}}coordinate_transformation_mode = "asymmetric", {{.*}}fractional_length = 0 : i64, {{.*}}mode = "nearest", nearest_mode = "floor", roi = array<f32>, scales = array<f32: 1.000000e+00, 1.000000e+00, 2.000000e+00, 3.000000e+00>}
 show("resize_scales", [helper.make_node("Resize", ["x", "", "s"], ["y"], nearest_mode="floor",
                                         coordinate_transformation_mode="asymmetric")],
      (1, 2, 3, 4), {"s": np.array([1, 1, 2, 3], np.float32)})
+
+# align_corners given scales whose lengths are fractional (4 x 0.7 = 2.8): ONNX's reference
+# divides by 2.8 - 1, not 2 - 1 (a warning says so, on stderr). Integer lengths do not set it.
+# CHECK-LABEL: // case: resize_scales_fractional
+# CHECK: "dnnf.resize"(%arg0) {{{.*}}coordinate_transformation_mode = "align_corners", {{.*}}fractional_length = 1 : i64, {{.*}} -> tensor<1x2x2x6xf32>
+show("resize_scales_fractional", [helper.make_node(
+    "Resize", ["x", "", "s"], ["y"], mode="linear", coordinate_transformation_mode="align_corners")],
+     (1, 2, 4, 4), {"s": np.array([1, 1, 0.7, 1.5], np.float32)})
+# CHECK-LABEL: // case: resize_scales_integer_corners
+# CHECK: "dnnf.resize"(%arg0) {{{.*}}coordinate_transformation_mode = "align_corners", {{.*}}fractional_length = 0 : i64, {{.*}} -> tensor<1x2x8x6xf32>
+show("resize_scales_integer_corners", [helper.make_node(
+    "Resize", ["x", "", "s"], ["y"], mode="linear", coordinate_transformation_mode="align_corners")],
+     (1, 2, 4, 4), {"s": np.array([1, 1, 2, 1.5], np.float32)})
 
 # Cubic attributes kept; tf_crop_and_resize's roi for axes [3, 2] becomes full rank.
 # CHECK-LABEL: // case: resize_cubic_crop

@@ -221,7 +221,7 @@ func.func @pad_wrap(%x: tensor<2x3xf32>) -> tensor<2x10xf32> {
 // CHECK: tensor.extract %arg0
 // CHECK-NOT: tensor.extract
 func.func @resize_nearest(%x: tensor<1x2x3x4xf32>) -> tensor<1x2x6x4xf32> {
-  %0 = "dnnf.resize"(%x) {mode = "nearest", coordinate_transformation_mode = "half_pixel", nearest_mode = "round_prefer_floor", scales = array<f32: 1.0, 1.0, 2.0, 1.0>, cubic_coeff_a = -7.500000e-01 : f32, exclude_outside = 0 : i64, antialias = 0 : i64, roi = array<f32>, extrapolation_value = 0.000000e+00 : f32, mapping = "one_to_many"} : (tensor<1x2x3x4xf32>) -> tensor<1x2x6x4xf32>
+  %0 = "dnnf.resize"(%x) {mode = "nearest", coordinate_transformation_mode = "half_pixel", nearest_mode = "round_prefer_floor", scales = array<f32: 1.0, 1.0, 2.0, 1.0>, cubic_coeff_a = -7.500000e-01 : f32, exclude_outside = 0 : i64, antialias = 0 : i64, roi = array<f32>, extrapolation_value = 0.000000e+00 : f32, fractional_length = 0 : i64, mapping = "one_to_many"} : (tensor<1x2x3x4xf32>) -> tensor<1x2x6x4xf32>
   return %0 : tensor<1x2x6x4xf32>
 }
 
@@ -234,7 +234,7 @@ func.func @resize_nearest(%x: tensor<1x2x3x4xf32>) -> tensor<1x2x6x4xf32> {
 // CHECK-COUNT-4: tensor.extract %arg0
 // CHECK-NOT: tensor.extract
 func.func @resize_bilinear(%x: tensor<1x1x3x4xf32>) -> tensor<1x1x5x7xf32> {
-  %0 = "dnnf.resize"(%x) {mode = "linear", coordinate_transformation_mode = "align_corners", nearest_mode = "round_prefer_floor", scales = array<f32: 1.0, 1.0, 1.6666666, 1.75>, cubic_coeff_a = -7.500000e-01 : f32, exclude_outside = 0 : i64, antialias = 0 : i64, roi = array<f32>, extrapolation_value = 0.000000e+00 : f32, mapping = "one_to_many"} : (tensor<1x1x3x4xf32>) -> tensor<1x1x5x7xf32>
+  %0 = "dnnf.resize"(%x) {mode = "linear", coordinate_transformation_mode = "align_corners", nearest_mode = "round_prefer_floor", scales = array<f32: 1.0, 1.0, 1.6666666, 1.75>, cubic_coeff_a = -7.500000e-01 : f32, exclude_outside = 0 : i64, antialias = 0 : i64, roi = array<f32>, extrapolation_value = 0.000000e+00 : f32, fractional_length = 0 : i64, mapping = "one_to_many"} : (tensor<1x1x3x4xf32>) -> tensor<1x1x5x7xf32>
   return %0 : tensor<1x1x5x7xf32>
 }
 
@@ -252,7 +252,7 @@ func.func @resize_bilinear(%x: tensor<1x1x3x4xf32>) -> tensor<1x1x5x7xf32> {
 // CHECK: arith.mulf
 // CHECK: arith.addf
 func.func @resize_cubic_taps(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x2x3xf32> {
-  %0 = "dnnf.resize"(%x) {mode = "cubic", coordinate_transformation_mode = "align_corners", nearest_mode = "round_prefer_floor", scales = array<f32: 1.0, 1.0, 1.0, 1.5>, cubic_coeff_a = -7.500000e-01 : f32, exclude_outside = 0 : i64, antialias = 0 : i64, roi = array<f32>, extrapolation_value = 0.000000e+00 : f32, mapping = "one_to_many"} : (tensor<1x1x2x2xf32>) -> tensor<1x1x2x3xf32>
+  %0 = "dnnf.resize"(%x) {mode = "cubic", coordinate_transformation_mode = "align_corners", nearest_mode = "round_prefer_floor", scales = array<f32: 1.0, 1.0, 1.0, 1.5>, cubic_coeff_a = -7.500000e-01 : f32, exclude_outside = 0 : i64, antialias = 0 : i64, roi = array<f32>, extrapolation_value = 0.000000e+00 : f32, fractional_length = 0 : i64, mapping = "one_to_many"} : (tensor<1x1x2x2xf32>) -> tensor<1x1x2x3xf32>
   return %0 : tensor<1x1x2x3xf32>
 }
 
@@ -268,6 +268,22 @@ func.func @resize_cubic_taps(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x2x3xf32> {
 // CHECK: arith.cmpf ogt
 // CHECK: arith.select %{{.*}}, %{{.*}}, %{{.*}} : f32
 func.func @resize_tf_crop(%x: tensor<1x1x3x3xf32>) -> tensor<1x1x4x3xf32> {
-  %0 = "dnnf.resize"(%x) {mode = "linear", coordinate_transformation_mode = "tf_crop_and_resize", nearest_mode = "round_prefer_floor", scales = array<f32: 1.0, 1.0, 1.3333334, 1.0>, cubic_coeff_a = -7.500000e-01 : f32, exclude_outside = 0 : i64, antialias = 0 : i64, roi = array<f32: 0.0, 0.0, -0.5, 0.0, 1.0, 1.0, 1.5, 1.0>, extrapolation_value = 5.000000e+00 : f32, mapping = "one_to_many"} : (tensor<1x1x3x3xf32>) -> tensor<1x1x4x3xf32>
+  %0 = "dnnf.resize"(%x) {mode = "linear", coordinate_transformation_mode = "tf_crop_and_resize", nearest_mode = "round_prefer_floor", scales = array<f32: 1.0, 1.0, 1.3333334, 1.0>, cubic_coeff_a = -7.500000e-01 : f32, exclude_outside = 0 : i64, antialias = 0 : i64, roi = array<f32: 0.0, 0.0, -0.5, 0.0, 1.0, 1.0, 1.5, 1.0>, extrapolation_value = 5.000000e+00 : f32, fractional_length = 0 : i64, mapping = "one_to_many"} : (tensor<1x1x3x3xf32>) -> tensor<1x1x4x3xf32>
   return %0 : tensor<1x1x4x3xf32>
+}
+
+// -----
+
+// Linear, align_corners, scales 0.6 with fractional_length (an ONNX Resize given scales): W
+// divides by ONNX's fractional resized length 4 x 0.6 - 1 = 1.4, not by the result's 2 - 1;
+// H (2 x 0.6 = 1.2, one output) reads row 0.
+// CHECK-LABEL: func.func @resize_fractional_length
+// CHECK-DAG: %[[L:.*]] = arith.constant 1.4000001 : f32
+// CHECK-DAG: %[[N:.*]] = arith.constant 3.000000e+00 : f32
+// CHECK: linalg.generic
+// CHECK: %[[T:.*]] = arith.mulf %{{.*}}, %[[N]] : f32
+// CHECK: arith.divf %[[T]], %[[L]] : f32
+func.func @resize_fractional_length(%x: tensor<1x1x2x4xf32>) -> tensor<1x1x1x2xf32> {
+  %0 = "dnnf.resize"(%x) {mode = "linear", coordinate_transformation_mode = "align_corners", nearest_mode = "round_prefer_floor", scales = array<f32: 1.0, 1.0, 0.6, 0.6>, cubic_coeff_a = -7.500000e-01 : f32, exclude_outside = 0 : i64, antialias = 0 : i64, roi = array<f32>, extrapolation_value = 0.000000e+00 : f32, fractional_length = 1 : i64, mapping = "one_to_many"} : (tensor<1x1x2x4xf32>) -> tensor<1x1x1x2xf32>
+  return %0 : tensor<1x1x1x2xf32>
 }
