@@ -92,40 +92,30 @@ def count_loop_nests(module: ModuleLike) -> int:
 
 def _root(fn: ir.Operation) -> ir.Operation | None:
     """The op computing the function's last result, looking through reshapes and through
-    a concat's `tensor.insert_slice` chain (to the last inserted value this block computes:
-    the concat itself is a copy into the result, not a loop nest to tile)."""
+    a concat's `tensor.insert_slice` chains, nested ones too (to the last inserted value
+    this block computes: the concat itself is a copy into the result, not a loop nest to
+    tile)."""
     ret = fn.regions[0].blocks[0].operations[len(fn.regions[0].blocks[0].operations) - 1]
     if not len(ret.operands):
         return None
-    value = ret.operands[len(ret.operands) - 1]
+    return _root_of(ret.operands[len(ret.operands) - 1])
+
+
+def _root_of(value: ir.Value) -> ir.Operation | None:
     while not isinstance(value.owner, ir.Block):
         owner = value.owner.operation
         if _is_tileable(owner) and owner.name != "linalg.fill":
             return owner
         if owner.name == "tensor.insert_slice":
-            source = owner.operands[0]
-            if not isinstance(source.owner, ir.Block) and source.owner.operation.name != \
-                    "tensor.empty" and _computed(source):
-                value = source
-            else:
-                value = owner.operands[1]  # an inserted argument: look at the rest
+            inner = _root_of(owner.operands[0])  # the inserted value (maybe a concat)
+            if inner is not None:
+                return inner
+            value = owner.operands[1]  # nothing computed there: look at the rest
             continue
         if owner.name not in _RESHAPES:
             return None
         value = owner.operands[0]
     return None
-
-
-def _computed(value: ir.Value) -> bool:
-    """Whether `value` comes from a tileable op of this function (through reshapes)."""
-    while not isinstance(value.owner, ir.Block):
-        owner = value.owner.operation
-        if _is_tileable(owner):
-            return True
-        if owner.name not in _RESHAPES:
-            return False
-        value = owner.operands[0]
-    return False
 
 
 def root_tiles(info: LoopInfo, windowed: bool) -> list[int]:

@@ -87,3 +87,25 @@ func.func @row_gemm_relu(%x: tensor<1x32xf32>, %w: tensor<256x32xf32>, %b: tenso
   %y = "dnnf.relu"(%g) {mapping = "one_to_one"} : (tensor<1x256xf32>) -> tensor<1x256xf32>
   return %y : tensor<1x256xf32>
 }
+
+// -----
+
+// An Inception branch: conv + ReLU whose result is inserted into a concat of concats. The
+// root is found through both insert chains (the inserts are copies, not loop nests), so
+// the conv and its epilogue are one tiled loop nest.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-NOT: linalg.conv
+// CHECK: scf.forall
+// CHECK: linalg.conv_2d_nchw_fchw
+// CHECK: linalg.generic
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: linalg.
+// CHECK: tensor.insert_slice
+// CHECK: return
+func.func @conv_into_nested_concat(%x: tensor<1x4x8x8xf32>, %w: tensor<4x4x3x3xf32>, %y: tensor<1x2x8x8xf32>, %z: tensor<1x2x8x8xf32>) -> tensor<1x8x8x8xf32> {
+  %a = "dnnf.conv"(%x, %w) {dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 0>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+  %r = "dnnf.relu"(%a) {mapping = "one_to_one"} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %c = "dnnf.concat_pair"(%y, %r) {axis = 1 : i64, mapping = "one_to_one"} : (tensor<1x2x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x6x8x8xf32>
+  %d = "dnnf.concat_pair"(%c, %z) {axis = 1 : i64, mapping = "one_to_one"} : (tensor<1x6x8x8xf32>, tensor<1x2x8x8xf32>) -> tensor<1x8x8x8xf32>
+  return %d : tensor<1x8x8x8xf32>
+}
