@@ -134,7 +134,7 @@ def shield_contractions(module: ModuleLike) -> int:
 
 def unshield(module: ModuleLike) -> None:
     """Inline the shielded ops back (block calls keep `no_inline`)."""
-    passmanager.PassManager.parse("builtin.module(inline,symbol-dce)").run(module.operation)
+    passmanager.PassManager.parse("builtin.module(inline,symbol-dce,cse)").run(module.operation)
 
 
 def inline_blocks(module: ModuleLike) -> None:
@@ -145,4 +145,4 @@ def inline_blocks(module: ModuleLike) -> None:
         return ir.WalkResult.ADVANCE
 
     module.operation.walk(visit)
-    passmanager.PassManager.parse("builtin.module(inline,symbol-dce)").run(module.operation)
+    passmanager.PassManager.parse("builtin.module(inline,symbol-dce,cse)").run(module.operation)

@@ -25,8 +25,14 @@ BUFFERIZE_PASSES: tuple[str, ...] = (
     "canonicalize",
 )
 
-#: Passes after the rewrite: loops, deallocation, conversion to the LLVM dialect.
+#: Passes after the rewrite: loops, deallocation, conversion to the LLVM dialect. Tile
+#: buffers (a fused producer's slice, a padded input window) are allocated inside the tile
+#: loops; with the loops sequential, the allocations are hoisted out of them (one buffer
+#: reused by every iteration instead of a malloc/free per tile).
 LOWER_PASSES: tuple[str, ...] = (
+    "func.func(scf-forall-to-for)",
+    "func.func(buffer-hoisting)",
+    "func.func(buffer-loop-hoisting)",
     "func.func(convert-linalg-to-loops)",
     "buffer-deallocation-pipeline",
     "func.func(convert-vector-to-scf{full-unroll=true})",

@@ -13,7 +13,7 @@ import numpy as np
 
 from dnnfusion_mlir import errors
 from dnnfusion_mlir._mlir import ExecutionEngine, ir
-from dnnfusion_mlir.runtime.memref import ArgumentPack
+from dnnfusion_mlir.runtime.memref import ArgumentPack, aligned, aligned_empty
 
 
 class HostRunner:
@@ -34,7 +34,7 @@ class HostRunner:
         except Exception as exc:  # the engine reports LLVM failures as generic errors
             raise errors.LoweringError(f"JIT compilation failed: {exc}") from exc
         # Keep the weight arrays alive: descriptors point into their buffers.
-        self._weights = [np.ascontiguousarray(w) for w in weights]
+        self._weights = [aligned(np.asarray(w)) for w in weights]
         self._outputs = list(output_specs)
         shapes = [*input_shapes, *(w.shape for w in self._weights),
                   *(shape for shape, _ in self._outputs)]
@@ -45,8 +45,10 @@ class HostRunner:
 
     def run(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Call the kernel; inputs must already have the right shapes and dtypes."""
-        arrays = [np.ascontiguousarray(a) for a in inputs]
-        outs = [np.empty(shape, dtype=dtype) for shape, dtype in self._outputs]
+        # Aligned buffers (copies of misaligned inputs): the vectorised kernels' loads
+        # then never straddle cache lines, whatever numpy's allocator returned.
+        arrays = [aligned(np.asarray(a)) for a in inputs]
+        outs = [aligned_empty(shape, dtype) for shape, dtype in self._outputs]
         for i, a in enumerate(arrays):
             self._pack.bind(i, a)
         first_out = self._n_in + len(self._weights)

@@ -1,0 +1,33 @@
+"""Buffers handed to compiled code start on a cache line (runtime/memref.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dnnfusion_mlir.runtime.memref import ALIGNMENT, aligned, aligned_empty
+
+
+@pytest.mark.parametrize(("shape", "dtype"), [((3, 5), np.float32), ((), np.float32),
+                                              ((0, 4), np.float32), ((7,), np.bool_),
+                                              ((2, 3), np.int64)])
+def test_aligned_empty(shape: tuple[int, ...], dtype: type) -> None:
+    a = aligned_empty(shape, dtype)
+    assert a.shape == shape
+    assert a.dtype == np.dtype(dtype)
+    assert a.flags.c_contiguous
+    assert a.ctypes.data % ALIGNMENT == 0 or a.size == 0
+
+
+def test_aligned_copies_only_when_needed() -> None:
+    raw = np.arange(40, dtype=np.float32)
+    base = aligned(raw)
+    assert aligned(base) is base  # already aligned and contiguous: no copy
+    shifted = base[1:17]  # 4 bytes past a cache line
+    assert shifted.ctypes.data % ALIGNMENT != 0
+    fixed = aligned(shifted)
+    assert fixed.ctypes.data % ALIGNMENT == 0
+    np.testing.assert_array_equal(fixed, shifted)
+    strided = aligned(base[::2])
+    assert strided.flags.c_contiguous
+    np.testing.assert_array_equal(strided, raw[::2])
