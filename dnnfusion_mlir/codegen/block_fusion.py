@@ -19,8 +19,9 @@ Root tiles (static sizes that divide the loop range, so slices keep static shape
   schedule then tiles single rows and vectorises;
 * otherwise: unit tiles on leading parallel loops, `ROW_TILE` rows on the second-to-last
   parallel loop (matmul M, softmax/layer-norm rows), the last parallel loop whole;
-* a root with one row (a classifier's 1 x N gemm + bias + activation) whose block reduces
-  only in matmuls: up to `COLUMN_TILE` (64) columns per tile instead.
+* a root with one row or pixel (a classifier's 1 x N gemm + bias + activation, a
+  squeeze-excite 1x1 conv) whose block reduces only in matmuls, convs and pools: up to
+  `COLUMN_TILE` (64) of its largest loop (columns, channels) per tile instead.
 """
 
 from __future__ import annotations
@@ -140,33 +141,38 @@ def root_tiles(info: LoopInfo, windowed: bool) -> list[int]:
 
 
 def column_tiles(info: LoopInfo) -> list[int]:
-    """Tiles of a one-row root (a classifier's `1 x N` matmul + bias + activation): unit
-    tiles on the leading parallel loops, `COLUMN_TILE` columns of the last one (at least
-    two tiles). Each column tile reads the whole row and a column slice of the weight, so
-    a fused matmul recomputes nothing."""
+    """Tiles of a one-row root (a classifier's `1 x N` gemm + bias + activation, a
+    squeeze-excite 1x1 conv on a 1x1 map): up to `COLUMN_TILE` of its largest parallel
+    loop (the last one on ties: columns, or output channels), at least two tiles; the
+    other loops whole. Each tile reads all of the row and a slice of the weight, so fused
+    matmuls and convs recompute nothing."""
     par = [d for d, it in enumerate(info.iterators) if it == "parallel"]
     tiles = [0] * len(info.ranges)
     if not par:
         return tiles
-    for d in par[:-1]:
-        tiles[d] = 1
-    cols = info.ranges[par[-1]]
-    tiles[par[-1]] = largest_divisor(cols, max(1, min(COLUMN_TILE, cols // 2)))
+    d = max(reversed(par), key=lambda p: info.ranges[p])
+    tiles[d] = largest_divisor(info.ranges[d], max(1, min(COLUMN_TILE, info.ranges[d] // 2)))
     return tiles
 
 
-def _only_matmul_reductions(fn: ir.Operation, infos: dict[int, LoopInfo],
-                            tags: dict[int, ir.Operation]) -> bool:
-    """Whether every reduction of the block is a matmul's (over K, not over the root's
-    columns): tiling columns then recomputes nothing. A softmax or norm reduces over the
-    columns; a column tile would redo the whole row's reduction per tile."""
+#: Ops whose reductions never run over an output loop of theirs (K of a matmul, the
+#: window and input channels of a conv or pooling), so tiling their outputs splits no
+#: reduction.
+_OUTPUT_SAFE = ("linalg.matmul", "linalg.batch_matmul", "linalg.conv", "linalg.depthwise",
+                "linalg.pooling")
+
+
+def _no_reduction_over_outputs(fn: ir.Operation, infos: dict[int, LoopInfo],
+                               tags: dict[int, ir.Operation]) -> bool:
+    """Whether every reduction of the block is a matmul's, conv's or pooling's: tiling the
+    root's columns then recomputes nothing. A softmax or norm reduces over the columns;
+    a column tile would redo the whole row's reduction per tile."""
     for op in fn.regions[0].blocks[0].operations:
         tag = next((t for t, o in tags.items() if o == op.operation), None)
         if tag is None or tag not in infos:
             continue
         info = infos[tag]
-        if "reduction" in info.iterators and not info.name.startswith(
-                ("linalg.matmul", "linalg.batch_matmul")):
+        if "reduction" in info.iterators and not info.name.startswith(_OUTPUT_SAFE):
             return False
     return True
 
@@ -256,8 +262,7 @@ def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
                    for op in fn.regions[0].blocks[0].operations)
     tiles = root_tiles(infos[tag], windowed)
     trips = [r // t for r, t in zip(infos[tag].ranges, tiles, strict=True) if t]
-    if (not trips or max(trips) <= 1) and not windowed and _only_matmul_reductions(fn, infos,
-                                                                                  tags):
+    if (not trips or max(trips) <= 1) and _no_reduction_over_outputs(fn, infos, tags):
         tiles = column_tiles(infos[tag])
         trips = [r // t for r, t in zip(infos[tag].ranges, tiles, strict=True) if t]
     # A one-trip loop is folded away again: nothing would be fused (and duplicating

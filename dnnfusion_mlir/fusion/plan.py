@@ -18,8 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dnnfusion_mlir.dialects.mapping import MappingType
-from dnnfusion_mlir.ecg import DATA_MOVEMENT, ECG, RETURN, EcgNode
+from dnnfusion_mlir.ecg import DATA_MOVEMENT, ECG, RETURN, TRANSCENDENTAL, EcgNode
 from dnnfusion_mlir.fusion.table import Cell, Colour, lookup
+
+#: Element-wise ops whose per-element cost makes recomputing them under a broadcast
+#: consumer a loss (see `Planner._broadcast_recompute`).
+EXPENSIVE = TRANSCENDENTAL | {"gelu", "softplus", "elu", "selu", "hard_sigmoid", "hard_swish"}
 
 #: Decides a Y cell: (plan, block node indices, candidate node index, cell) -> fuse?
 Profitable = Callable[["Planner", list[int], int, Cell], bool]
@@ -118,6 +122,24 @@ class Planner:
         kinds = {node.operand_mappings[i] for i, p in enumerate(node.producers) if p in block}
         return MappingType.ONE_TO_MANY if kinds == {MappingType.ONE_TO_MANY} else node.mapping
 
+    def _edge_type(self, cand: int, block: set[int], mapping: MappingType) -> MappingType:
+        """The block's mapping as a consumer of predecessor `cand`: One-to-Many when every
+        block member reading `cand` broadcasts it (the cell is about that edge)."""
+        kinds = {self.nodes[c].operand_mappings[i] for c in self.succ(cand) if c in block
+                 for i, p in enumerate(self.nodes[c].producers) if p == cand}
+        return MappingType.ONE_TO_MANY if kinds == {MappingType.ONE_TO_MANY} else mapping
+
+    def _broadcast_recompute(self, cell: Cell, producers: list[int]) -> Cell:
+        """One-to-One -> One-to-Many is G in the table, but a broadcast consumer evaluates
+        its producer once per output element: for transcendental producers (an SE block's
+        sigmoid under a per-channel scale) that recomputation costs more than the kernel
+        it saves, so the cell becomes Y and the cost model decides."""
+        if cell.colour != Colour.GREEN or cell.result != MappingType.ONE_TO_MANY:
+            return cell
+        if not any(self.nodes[p].name.removeprefix("dnnf.") in EXPENSIVE for p in producers):
+            return cell
+        return Cell(cell.result, Colour.YELLOW)
+
     def _try(self, block: list[int], mapping: MappingType, cand: int,
              as_producer: bool) -> MappingType | None:
         """The new block type if `cand` may join `block`, else None.
@@ -126,9 +148,12 @@ class Planner:
         """
         members = set(block)
         if as_producer:
-            cell = lookup(self.nodes[cand].mapping, mapping, self.corf)
+            cell = lookup(self.nodes[cand].mapping, self._edge_type(cand, members, mapping),
+                          self.corf)
+            cell = self._broadcast_recompute(cell, [cand])
         else:
             cell = lookup(mapping, self._consumer_type(cand, members), self.corf)
+            cell = self._broadcast_recompute(cell, block)
         if self.green_only and cell.colour != Colour.GREEN:
             return None
         fused, reason = self._decide(block, cand, cell, members)

@@ -109,3 +109,22 @@ func.func @conv_into_nested_concat(%x: tensor<1x4x8x8xf32>, %w: tensor<4x4x3x3xf
   %d = "dnnf.concat_pair"(%c, %z) {axis = 1 : i64, mapping = "one_to_one"} : (tensor<1x6x8x8xf32>, tensor<1x2x8x8xf32>) -> tensor<1x8x8x8xf32>
   return %d : tensor<1x8x8x8xf32>
 }
+
+// -----
+
+// A squeeze-excite 1x1 conv on a 1x1 map has one row: its output channels are tiled
+// instead (16 of 32 per tile), with the conv and its sigmoid epilogue inside the loop.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-NOT: linalg.conv
+// CHECK: scf.forall
+// CHECK: linalg.conv_2d_nchw_fchw
+// CHECK-SAME: -> tensor<1x16x1x1xf32>
+// CHECK: linalg.generic
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: linalg.
+// CHECK: return
+func.func @excite_conv(%x: tensor<1x8x1x1xf32>, %w: tensor<32x8x1x1xf32>, %b: tensor<32xf32>) -> tensor<1x32x1x1xf32> {
+  %a = "dnnf.conv"(%x, %w, %b) {dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 1>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x8x1x1xf32>, tensor<32x8x1x1xf32>, tensor<32xf32>) -> tensor<1x32x1x1xf32>
+  %y = "dnnf.sigmoid"(%a) {mapping = "one_to_one"} : (tensor<1x32x1x1xf32>) -> tensor<1x32x1x1xf32>
+  return %y : tensor<1x32x1x1xf32>
+}

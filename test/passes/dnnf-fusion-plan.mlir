@@ -598,3 +598,34 @@ func.func @conv_then_overlapping_pool(%x: tensor<1x4x9x9xf32>, %w: tensor<4x4x3x
   %p = "dnnf.max_pool"(%r) {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, mapping = "many_to_many"} : (tensor<1x4x9x9xf32>) -> tensor<1x4x4x4xf32>
   return %p : tensor<1x4x4x4xf32>
 }
+
+// -----
+
+// One-to-One -> One-to-Many is G, except for a transcendental producer (a squeeze-excite
+// sigmoid under the per-channel scale): the broadcast would evaluate it once per output
+// element, so it is a Y cell and the cost model keeps it apart.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK: "dnnf.sigmoid"
+// CHECK-NEXT: return
+// CHECK-LABEL: func.func private @dnnf_block_1
+// CHECK: "dnnf.mul"
+// CHECK-NEXT: return
+func.func @sigmoid_under_broadcast(%s: tensor<1x8x1x1xf32>, %x: tensor<1x8x16x16xf32>) -> tensor<1x8x16x16xf32> {
+  %g = "dnnf.sigmoid"(%s) {mapping = "one_to_one"} : (tensor<1x8x1x1xf32>) -> tensor<1x8x1x1xf32>
+  %y = "dnnf.mul"(%x, %g) {mapping = "one_to_one"} : (tensor<1x8x16x16xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x16x16xf32>
+  return %y : tensor<1x8x16x16xf32>
+}
+
+// -----
+
+// A cheap One-to-One producer under the same broadcast stays a G cell: one block.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-SAME: dnnf.fused = "one_to_many"
+// CHECK: "dnnf.neg"
+// CHECK-NEXT: "dnnf.mul"
+// CHECK-NEXT: return
+func.func @neg_under_broadcast(%s: tensor<1x8x1x1xf32>, %x: tensor<1x8x16x16xf32>) -> tensor<1x8x16x16xf32> {
+  %g = "dnnf.neg"(%s) {mapping = "one_to_one"} : (tensor<1x8x1x1xf32>) -> tensor<1x8x1x1xf32>
+  %y = "dnnf.mul"(%x, %g) {mapping = "one_to_one"} : (tensor<1x8x16x16xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x16x16xf32>
+  return %y : tensor<1x8x16x16xf32>
+}
