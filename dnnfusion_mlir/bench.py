@@ -156,13 +156,22 @@ def worst_error(actual: Sequence[np.ndarray], expected: Sequence[np.ndarray]) ->
 
 def time_round_robin(runners: Mapping[str, Runner], arrays: list[np.ndarray], warmup: int,
                      repeat: int) -> dict[str, list[float]]:
-    """Per-run milliseconds of each runner: `warmup` untimed rounds, then `repeat` timed."""
+    """Per-run milliseconds of each runner: `warmup` untimed rounds, then `repeat` timed.
+
+    Every timed run directly follows an untimed run of the same runner, and the order of
+    the runners rotates each round: each is timed with its own data in cache (the steady
+    state of an inference loop), never right after another runner evicted it, and no
+    runner always goes first.
+    """
     for _ in range(warmup):
         for run in runners.values():
             run(arrays)
     times: dict[str, list[float]] = {name: [] for name in runners}
-    for _ in range(repeat):
-        for name, run in runners.items():
+    order = list(runners)
+    for r in range(repeat):
+        for name in order[r % len(order):] + order[:r % len(order)]:
+            run = runners[name]
+            run(arrays)
             start = time.perf_counter()
             run(arrays)
             times[name].append((time.perf_counter() - start) * 1e3)
