@@ -6,8 +6,10 @@
 onnxruntime runs with `intra_op_num_threads=threads`, one inter-op thread and every graph
 optimisation (ORT_ENABLE_ALL); it writes its optimised graph to a temporary file, whose node
 count is onnxruntime's kernel count. Our kernel count is `CompiledModel.stats["kernels"]`.
-The three variants are timed round-robin (one run of each per round), so drift in the
-machine's load or clock affects them alike. `dnnf-bench` (tools/bench.py) is the CLI.
+The three variants are timed round-robin (one timed run of each per round, right after an
+untimed run of the same variant, in an order that rotates every round), so drift in the
+machine's load or clock affects them alike and none is timed on another's cache contents.
+`dnnf-bench` (tools/bench.py) is the CLI.
 """
 
 from __future__ import annotations
