@@ -22,7 +22,7 @@ from dnnfusion_mlir.ecg import DATA_MOVEMENT, ECG, RETURN, TRANSCENDENTAL, EcgNo
 from dnnfusion_mlir.fusion.table import Cell, Colour, lookup
 
 #: Element-wise ops whose per-element cost makes recomputing them under a broadcast
-#: consumer a loss (see `Planner._broadcast_recompute`).
+#: consumer a loss (`fusion.table.COSTLY_BROADCAST_CELL`).
 EXPENSIVE = TRANSCENDENTAL | {"gelu", "softplus", "elu", "selu", "hard_sigmoid", "hard_swish"}
 
 #: Decides a Y cell: (plan, block node indices, candidate node index, cell) -> fuse?
@@ -129,16 +129,10 @@ class Planner:
                  for i, p in enumerate(self.nodes[c].producers) if p == cand}
         return MappingType.ONE_TO_MANY if kinds == {MappingType.ONE_TO_MANY} else mapping
 
-    def _broadcast_recompute(self, cell: Cell, producers: list[int]) -> Cell:
-        """One-to-One -> One-to-Many is G in the table, but a broadcast consumer evaluates
-        its producer once per output element: for transcendental producers (an SE block's
-        sigmoid under a per-channel scale) that recomputation costs more than the kernel
-        it saves, so the cell becomes Y and the cost model decides."""
-        if cell.colour != Colour.GREEN or cell.result != MappingType.ONE_TO_MANY:
-            return cell
-        if not any(self.nodes[p].name.removeprefix("dnnf.") in EXPENSIVE for p in producers):
-            return cell
-        return Cell(cell.result, Colour.YELLOW)
+    def _transcendental(self, producers: list[int]) -> bool:
+        """Whether the producer side of a decision has a transcendental op (the table's
+        One-to-One -> One-to-Many cell is then Y: a broadcast recomputes it per element)."""
+        return any(self.nodes[p].name.removeprefix("dnnf.") in EXPENSIVE for p in producers)
 
     def _try(self, block: list[int], mapping: MappingType, cand: int,
              as_producer: bool) -> MappingType | None:
@@ -149,11 +143,10 @@ class Planner:
         members = set(block)
         if as_producer:
             cell = lookup(self.nodes[cand].mapping, self._edge_type(cand, members, mapping),
-                          self.corf)
-            cell = self._broadcast_recompute(cell, [cand])
+                          self.corf, self._transcendental([cand]))
         else:
-            cell = lookup(mapping, self._consumer_type(cand, members), self.corf)
-            cell = self._broadcast_recompute(cell, block)
+            cell = lookup(mapping, self._consumer_type(cand, members), self.corf,
+                          self._transcendental(block))
         if self.green_only and cell.colour != Colour.GREEN:
             return None
         fused, reason = self._decide(block, cand, cell, members)
