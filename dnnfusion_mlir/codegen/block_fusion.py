@@ -54,7 +54,7 @@ MAX_USES = 3
 #: tiles re-read fewer input rows ((T + K - 1) / T instead of K). 4 vs 1 row: ResNet-50
 #: fused 0.91x of unfused time instead of 1.04x, Inception 1.10x instead of 1.35x.
 CONV_ROW_TILE = 4
-#: Columns per tile of a one-row (M = 1) matmul block.
+#: Columns (or output channels) per tile of a one-row root (`column_tiles`).
 COLUMN_TILE = 64
 
 
