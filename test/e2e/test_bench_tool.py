@@ -176,3 +176,24 @@ def test_cli_all_families_summary(tiny: onnx.ModelProto, tmp_path: Path,
     ratios = [r["kernel_ratio_fused_vs_onnxruntime"] for r in data["results"]]
     assert data["geomean_kernel_ratio_fused_vs_onnxruntime"] == pytest.approx(
         math.sqrt(ratios[0] * ratios[1]))
+
+
+def test_round_robin_times_each_variant_warm_in_rotating_order() -> None:
+    """Every timed run directly follows an untimed run of the same variant, and each
+    variant is first in some round (no variant always inherits another's cache)."""
+    calls: list[str] = []
+
+    def runner(name: str) -> bench_lib.Runner:
+        def run(_arrays: list[np.ndarray]) -> list[np.ndarray]:
+            calls.append(name)
+            return []
+        return run
+
+    names = ["a", "b", "c"]
+    times = bench_lib.time_round_robin({n: runner(n) for n in names}, [], warmup=1, repeat=3)
+    assert {n: len(t) for n, t in times.items()} == dict.fromkeys(names, 3)
+    timed = calls[len(names):]  # after the warm-up round
+    pairs = [timed[i:i + 2] for i in range(0, len(timed), 2)]
+    assert all(p[0] == p[1] for p in pairs)  # warm run, then the timed run
+    firsts = {pairs[r * len(names)][0] for r in range(3)}
+    assert firsts == set(names)
