@@ -14,24 +14,13 @@ transpose), and element-wise fusion substitutes the producer's body for its valu
 
 from __future__ import annotations
 
-from dnnfusion_mlir._mlir import ir, passmanager
-from dnnfusion_mlir.codegen.block_ir import (
-    generalize_transposes,
-    shield_contractions,
-    unshield,
-)
+from dnnfusion_mlir._mlir import ir
+from dnnfusion_mlir.codegen.block_ir import fuse_block_elementwise
 
 NAME = "dnnf-fuse-elementwise"
 DESCRIPTION = "Fuse element-wise chains, transposes and reshapes inside each fusion block."
 
-_UPSTREAM = "builtin.module(func.func(linalg-fuse-elementwise-ops),canonicalize,cse)"
-
 
 def run(op: ir.Operation, pass_: object) -> None:
     """Pass entry point (module)."""
-    module = op.opview
-    generalize_transposes(module)
-    shielded = shield_contractions(module)
-    passmanager.PassManager.parse(_UPSTREAM).run(op)
-    if shielded:
-        unshield(module)
+    fuse_block_elementwise(op.opview)

@@ -137,6 +137,23 @@ def unshield(module: ModuleLike) -> None:
     passmanager.PassManager.parse("builtin.module(inline,symbol-dce,cse)").run(module.operation)
 
 
+_ELEMENTWISE_FUSION = "builtin.module(func.func(linalg-fuse-elementwise-ops),canonicalize,cse)"
+
+
+def fuse_block_elementwise(module: ModuleLike) -> None:
+    """Merge each block function's element-wise chains, transposes and reshapes into single
+    generics (the pass `dnnf-fuse-elementwise`): transposes become generics, named
+    conv/pool/matmul ops are shielded, upstream element-wise fusion runs, the shielded ops
+    are inlined back. Only block functions are touched (an unfused module has none)."""
+    if not block_functions(module):
+        return
+    generalize_transposes(module)
+    shielded = shield_contractions(module)
+    passmanager.PassManager.parse(_ELEMENTWISE_FUSION).run(module.operation)
+    if shielded:
+        unshield(module)
+
+
 def inline_blocks(module: ModuleLike) -> None:
     """Inline every block call into the entry function (after scheduling)."""
     def visit(op: ir.Operation) -> ir.WalkResult:

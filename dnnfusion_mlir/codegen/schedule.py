@@ -441,6 +441,7 @@ def apply_schedule(module: ir.Module, target: str = "host", *,
     (codegen/prepack.py).
     """
     from dnnfusion_mlir.codegen.block_fusion import count_loop_nests, fuse_blocks
+    from dnnfusion_mlir.codegen.block_ir import fuse_block_elementwise
     from dnnfusion_mlir.codegen.prepack import prepack_weights
 
     if target not in LANES:
@@ -451,6 +452,10 @@ def apply_schedule(module: ir.Module, target: str = "host", *,
                 "builtin.module(func.func(linalg-fuse-elementwise-ops))").run(module.operation)
         convert_to_nhwc(module)
         result = ScheduleResult(prepack_weights(module), {})
+        # The NCHW <-> NHWC transposes just added around convs and pools of fusion blocks
+        # merge into the neighbouring element-wise generics (an epilogue then reads the
+        # conv's NHWC result directly): one pass over each tile instead of two.
+        fuse_block_elementwise(module)
         result.nests.update(fuse_blocks(module))
         result.kernels = count_loop_nests(module)
         schedules = plan(module, target)
