@@ -13,6 +13,7 @@ import onnx
 from dnnfusion_mlir import errors
 from dnnfusion_mlir._mlir import func, ir
 from dnnfusion_mlir.codegen.block_ir import functions, inline_blocks
+from dnnfusion_mlir.codegen.prepack import Prepack
 from dnnfusion_mlir.codegen.schedule import ScheduleResult, apply_schedule
 from dnnfusion_mlir.codegen.to_llvm import lower_to_llvm, translate_to_llvm_ir
 from dnnfusion_mlir.ecg import estimate_flops
@@ -208,7 +209,7 @@ def lower_module(module: ir.Module, target: str, fuse: bool) -> Lowered:
     return Lowered(keys, output_map, scheduled, linalg_text)
 
 
-def _prepacked(weight: np.ndarray, prepack: Any) -> np.ndarray:
+def _prepacked(weight: np.ndarray, prepack: Prepack | None) -> np.ndarray:
     return weight if prepack is None else prepack.apply(weight)
 
 

@@ -160,6 +160,21 @@ def _conv_flops(op: ir.Operation) -> int:
     return 2 * out * per_output + (out if len(op.operands) > 2 else 0)
 
 
+def attr_ints(op: ir.Operation, name: str) -> list[int]:
+    """An op's integer-array attribute (strides, pads, ...) as a list; [] when absent."""
+    if name not in op.attributes:
+        return []
+    return [int(v) for v in ir.DenseI64ArrayAttr(op.attributes[name])]
+
+
+def window(op: ir.Operation) -> list[int]:
+    """Spatial window of a windowed op: a conv's / conv-transpose's filter dims (its weight
+    operand's trailing dims), else a pooling op's `kernel_shape`."""
+    if len(op.operands) < 2:
+        return attr_ints(op, "kernel_shape")
+    return list(ir.RankedTensorType(op.operands[1].type).shape[2:])
+
+
 def op_flops(op: ir.Operation) -> int:
     """Estimated FLOPs of one `dnnf` op (see the module docstring)."""
     kind = str(op.name).removeprefix("dnnf.")

@@ -244,6 +244,11 @@ def _duplicate(op: ir.Operation, uses: list[tuple[ir.Operation, int]]) -> None:
         owner.operands[index] = clone.results[0]
 
 
+def _one_trip(info: LoopInfo, tiles: list[int]) -> bool:
+    """Whether `tiles` give the root's loop a single iteration (or tile nothing)."""
+    return max((r // t for r, t in zip(info.ranges, tiles, strict=True) if t), default=1) <= 1
+
+
 def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
                 tags: dict[int, ir.Operation]) -> list[list[str]] | None:
     """Transform steps for one block: tile the root, then one step per member to fuse.
@@ -261,13 +266,11 @@ def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
     windowed = any(any(w in op.operation.name for w in _WINDOWED)
                    for op in fn.regions[0].blocks[0].operations)
     tiles = root_tiles(infos[tag], windowed)
-    trips = [r // t for r, t in zip(infos[tag].ranges, tiles, strict=True) if t]
-    if (not trips or max(trips) <= 1) and _no_reduction_over_outputs(fn, infos, tags):
+    if _one_trip(infos[tag], tiles) and _no_reduction_over_outputs(fn, infos, tags):
         tiles = column_tiles(infos[tag])
-        trips = [r // t for r, t in zip(infos[tag].ranges, tiles, strict=True) if t]
     # A one-trip loop is folded away again: nothing would be fused (and duplicating
     # producers for it would only add loop nests).
-    if not trips or max(trips) <= 1:
+    if _one_trip(infos[tag], tiles):
         return None
     members = _fusable(fn, root)
     i64 = ir.IntegerType.get_signless(64)
@@ -310,10 +313,7 @@ def _unshare_empties(fn: ir.Operation) -> None:
         if op.operation.name != "tensor.empty":
             continue
         uses = [(u.owner.operation, u.operand_number) for u in op.results[0].uses]
-        for owner, index in uses[1:]:
-            with ir.InsertionPoint(op), op.location:
-                clone = op.operation.clone()
-            owner.operands[index] = clone.results[0]
+        _duplicate(op.operation, uses[1:])
 
 
 def fuse_blocks(module: ModuleLike) -> dict[str, int]:

@@ -132,9 +132,13 @@ def shield_contractions(module: ModuleLike) -> int:
     return count
 
 
+#: Inline every call not marked `no_inline`, drop the emptied private functions.
+_INLINE = "builtin.module(inline,symbol-dce,cse)"
+
+
 def unshield(module: ModuleLike) -> None:
     """Inline the shielded ops back (block calls keep `no_inline`)."""
-    passmanager.PassManager.parse("builtin.module(inline,symbol-dce,cse)").run(module.operation)
+    passmanager.PassManager.parse(_INLINE).run(module.operation)
 
 
 _ELEMENTWISE_FUSION = "builtin.module(func.func(linalg-fuse-elementwise-ops),canonicalize,cse)"
@@ -144,7 +148,8 @@ def fuse_block_elementwise(module: ModuleLike) -> None:
     """Merge each block function's element-wise chains, transposes and reshapes into single
     generics (the pass `dnnf-fuse-elementwise`): transposes become generics, named
     conv/pool/matmul ops are shielded, upstream element-wise fusion runs, the shielded ops
-    are inlined back. Only block functions are touched (an unfused module has none)."""
+    are inlined back. Does nothing to a module without block functions (an unfused module
+    stays op by op); with them, the entry function holds only block calls."""
     if not block_functions(module):
         return
     generalize_transposes(module)
@@ -162,4 +167,4 @@ def inline_blocks(module: ModuleLike) -> None:
         return ir.WalkResult.ADVANCE
 
     module.operation.walk(visit)
-    passmanager.PassManager.parse("builtin.module(inline,symbol-dce,cse)").run(module.operation)
+    passmanager.PassManager.parse(_INLINE).run(module.operation)

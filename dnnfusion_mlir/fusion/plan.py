@@ -17,8 +17,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from dnnfusion_mlir._mlir import ir
 from dnnfusion_mlir.dialects.mapping import MappingType
-from dnnfusion_mlir.ecg import DATA_MOVEMENT, ECG, RETURN, TRANSCENDENTAL, EcgNode
+from dnnfusion_mlir.ecg import (
+    DATA_MOVEMENT,
+    ECG,
+    RETURN,
+    TRANSCENDENTAL,
+    EcgNode,
+    attr_ints,
+    window,
+)
 from dnnfusion_mlir.fusion.table import Cell, Colour, lookup
 
 #: Element-wise ops whose per-element cost makes recomputing them under a broadcast
@@ -116,18 +125,14 @@ class Planner:
 
     # --------------------------------------------------------------------- decisions
 
-    def _consumer_type(self, cand: int, block: set[int]) -> MappingType:
-        """The candidate's mapping on the edges from the block (broadcast operand -> 1:M)."""
-        node = self.nodes[cand]
-        kinds = {node.operand_mappings[i] for i, p in enumerate(node.producers) if p in block}
-        return MappingType.ONE_TO_MANY if kinds == {MappingType.ONE_TO_MANY} else node.mapping
-
-    def _edge_type(self, cand: int, block: set[int], mapping: MappingType) -> MappingType:
-        """The block's mapping as a consumer of predecessor `cand`: One-to-Many when every
-        block member reading `cand` broadcasts it (the cell is about that edge)."""
-        kinds = {self.nodes[c].operand_mappings[i] for c in self.succ(cand) if c in block
-                 for i, p in enumerate(self.nodes[c].producers) if p == cand}
-        return MappingType.ONE_TO_MANY if kinds == {MappingType.ONE_TO_MANY} else mapping
+    def _edge_type(self, producers: set[int], consumers: set[int],
+                   otherwise: MappingType) -> MappingType:
+        """The consumer side's mapping on the edges `producers` -> `consumers`: One-to-Many
+        when every such edge is a broadcast operand, else `otherwise` (the table cell is
+        about those edges)."""
+        kinds = {self.nodes[c].operand_mappings[i] for c in consumers
+                 for i, p in enumerate(self.nodes[c].producers) if p in producers}
+        return MappingType.ONE_TO_MANY if kinds == {MappingType.ONE_TO_MANY} else otherwise
 
     def _transcendental(self, producers: list[int]) -> bool:
         """Whether the producer side of a decision has a transcendental op (the table's
@@ -142,11 +147,11 @@ class Planner:
         """
         members = set(block)
         if as_producer:
-            cell = lookup(self.nodes[cand].mapping, self._edge_type(cand, members, mapping),
+            cell = lookup(self.nodes[cand].mapping, self._edge_type({cand}, members, mapping),
                           self.corf, self._transcendental([cand]))
         else:
-            cell = lookup(mapping, self._consumer_type(cand, members), self.corf,
-                          self._transcendental(block))
+            cell = lookup(mapping, self._edge_type(members, {cand}, self.nodes[cand].mapping),
+                          self.corf, self._transcendental(block))
         if self.green_only and cell.colour != Colour.GREEN:
             return None
         fused, reason = self._decide(block, cand, cell, members)
@@ -346,55 +351,33 @@ def _nearest_m2m(planner: Planner, start: int, members: set[int],
     return found
 
 
-def _ints(node: EcgNode, name: str) -> list[int]:
-    from dnnfusion_mlir._mlir import ir
-
-    if name not in node.op.attributes:
-        return []
-    return [int(v) for v in ir.DenseI64ArrayAttr(node.op.attributes[name])]
-
-
-def _kernel(node: EcgNode) -> list[int]:
-    """Spatial window of a conv (from its weight) or pooling op (its attribute)."""
-    from dnnfusion_mlir._mlir import ir
-
-    if node.name == "dnnf.conv":
-        return list(ir.RankedTensorType(node.op.operands[1].type).shape[2:])
-    return _ints(node, "kernel_shape")
-
-
 def _pointwise(node: EcgNode) -> bool:
     """A 1x1 (any rank), stride-1, unpadded, ungrouped conv: each output row reads exactly
     the same input row, so it adds no halo to a tile."""
-    from dnnfusion_mlir._mlir import ir
-
-    return (all(k == 1 for k in _kernel(node)) and all(s == 1 for s in _ints(node, "strides"))
-            and not any(_ints(node, "pads"))
+    return (all(k == 1 for k in window(node.op))
+            and all(s == 1 for s in attr_ints(node.op, "strides"))
+            and not any(attr_ints(node.op, "pads"))
             and ir.IntegerAttr(node.op.attributes["group"]).value == 1)
 
 
 def _conv_then_conv(first: EcgNode, second: EcgNode) -> bool:
     """Any conv into a pointwise conv (no recomputation), or a pointwise conv into a
     depthwise conv (recomputes the pointwise conv's halo rows; the cost model decides)."""
-    from dnnfusion_mlir._mlir import ir
-
     if _pointwise(second):
         return True
     group = ir.IntegerAttr(second.op.attributes["group"]).value
     channels = ir.RankedTensorType(second.op.operands[1].type).shape[0]
-    return all(k == 1 for k in _kernel(first)) and group == channels and group > 1
+    return all(k == 1 for k in window(first.op)) and group == channels and group > 1
 
 
 def _conv_then_pool(_first: EcgNode, second: EcgNode) -> bool:
     """A pooling op whose windows stay inside its input (no explicit pads, no ceil_mode
     overhang): padding would be a `tensor.pad` between the two, which the code generator
     does not fuse through."""
-    from dnnfusion_mlir._mlir import ir
-
-    if any(_ints(second, "pads")) or len(second.op.results) != 1:
+    if any(attr_ints(second.op, "pads")) or len(second.op.results) != 1:
         return False
-    kernel, strides = _kernel(second), _ints(second, "strides")
-    dilations = _ints(second, "dilations") or [1] * len(kernel)
+    kernel, strides = window(second.op), attr_ints(second.op, "strides")
+    dilations = attr_ints(second.op, "dilations") or [1] * len(kernel)
     x = ir.RankedTensorType(second.op.operands[0].type).shape[2:]
     y = ir.RankedTensorType(second.op.results[0].type).shape[2:]
     return all((o - 1) * s + (k - 1) * d + 1 <= i

@@ -23,7 +23,7 @@ import math
 
 from dnnfusion_mlir._mlir import ir
 from dnnfusion_mlir.dialects.mapping import MappingType
-from dnnfusion_mlir.ecg import EcgNode
+from dnnfusion_mlir.ecg import EcgNode, attr_ints, window
 from dnnfusion_mlir.fusion.plan import Planner
 from dnnfusion_mlir.fusion.table import Cell
 
@@ -34,12 +34,6 @@ _WINDOWED = ("dnnf.conv", "dnnf.max_pool", "dnnf.average_pool", "dnnf.conv_trans
 _MATMUL = ("dnnf.matmul", "dnnf.gemm")
 
 
-def _ints(op: ir.Operation, name: str, default: list[int]) -> list[int]:
-    if name not in op.attributes:
-        return default
-    return [int(v) for v in ir.DenseI64ArrayAttr(op.attributes[name])]
-
-
 def reuse_factor(consumer: EcgNode, operand: int) -> int:
     """How often one element of `consumer`'s operand `operand` is recomputed if fused."""
     op = consumer.op
@@ -47,9 +41,8 @@ def reuse_factor(consumer: EcgNode, operand: int) -> int:
         produced = math.prod(ir.RankedTensorType(op.operands[operand].type).shape) or 1
         return max(1, consumer.elements[0] // produced)
     if consumer.name in _WINDOWED and operand == 0:
-        kernel = (_ints(op, "kernel_shape", [1]) if len(op.operands) < 2
-                  else list(ir.RankedTensorType(op.operands[1].type).shape[2:]) or [1])
-        strides = _ints(op, "strides", [1] * len(kernel))
+        kernel = window(op) or [1]
+        strides = attr_ints(op, "strides") or [1] * len(kernel)
         return max(1, math.ceil(kernel[0] / max(strides[0], 1)))
     if consumer.name in _MATMUL and operand == 1:
         rows = consumer.shapes[0][-2] if len(consumer.shapes[0]) >= 2 else 1
