@@ -164,7 +164,8 @@ def _compile_imported(imported: ImportedModel, target: str, fuse: bool, rewrite:
     stats["blocks"] = []
     if fuse:
         profiler = profiler_for(profile, target)
-        with fusion_options(FusionOptions(profitable=profiler)) as opts:
+        with (fusion_options(FusionOptions(profitable=profiler)) as opts,
+              weight_table(imported.weights)):
             run_passes(module, FUSION_PASSES)
         stats.update(fusion_stats(opts.plans))
         if profiler is not None:

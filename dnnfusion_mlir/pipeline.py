@@ -32,7 +32,7 @@ REWRITE_PASSES: tuple[str, ...] = (
     "dnnf-fold-weights",
 )
 LOWER_PASSES = ("dnnf-hoist-weights", "convert-dnnf-to-linalg")
-FUSION_PASSES = ("dnnf-fusion-plan",)
+FUSION_PASSES = ("dnnf-fuse-siblings", "dnnf-fusion-plan")
 # Inside each outlined block: merge element-wise chains (and the transposes and reshapes
 # between them) into single generics before the block is tiled into one loop nest.
 BLOCK_ELEMENTWISE_FUSION = ("dnnf-fuse-elementwise",)

@@ -20,6 +20,7 @@ PASSES: dict[str, str] = {
     "dnnf-fold-weights": "dnnfusion_mlir.passes.dnnf_fold_weights:run",
     "dnnf-fuse-blocks": "dnnfusion_mlir.passes.dnnf_fuse_blocks:run",
     "dnnf-fuse-elementwise": "dnnfusion_mlir.passes.dnnf_fuse_elementwise:run",
+    "dnnf-fuse-siblings": "dnnfusion_mlir.passes.dnnf_fuse_siblings:run",
     "dnnf-fusion-plan": "dnnfusion_mlir.passes.dnnf_fusion_plan:run",
     "dnnf-hoist-weights": "dnnfusion_mlir.passes.dnnf_hoist_weights:run",
     "dnnf-print-ecg": "dnnfusion_mlir.passes.dnnf_print_ecg:run",

@@ -164,6 +164,8 @@ class Planner:
                 members: set[int]) -> tuple[bool, str]:
         if cell.colour == Colour.RED or cell.result is None:
             return False, "table: X"
+        if self._slices_shared(cand, members):
+            return False, "slice of a shared value joins its reader"
         if self._is_corf(block, cand, cell) and not corf_pattern(self, block, cand):
             return False, "CORF: not a supported Many-to-Many pair"
         if not self.convex(members | {cand}):
@@ -171,6 +173,15 @@ class Planner:
         if cell.colour == Colour.YELLOW and not self.profitable(self, block, cand, cell):
             return False, "not profitable"
         return True, "table: G" if cell.colour == Colour.GREEN else "profitable"
+
+    def _slices_shared(self, cand: int, members: set[int]) -> bool:
+        """Whether `cand` and the block meet on an edge p -> slice where p has other readers
+        (the parts of a horizontally merged op): in p's block the slice would be a copy
+        written out; in its reader's block it is only an offset in the reader's indexing."""
+        edges = [(p, cand) for p in self.pred(cand) if p in members]
+        edges += [(cand, m) for m in members if cand in self.pred(m)]
+        return any(self.nodes[s].name == "dnnf.slice" and len(self.succ(p)) > 1
+                   for p, s in edges)
 
     def _is_corf(self, block: list[int], cand: int, cell: Cell) -> bool:
         """Whether the decision joins two Many-to-Many ops (only CORF allows it)."""

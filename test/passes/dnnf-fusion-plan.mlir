@@ -629,3 +629,30 @@ func.func @neg_under_broadcast(%s: tensor<1x8x1x1xf32>, %x: tensor<1x8x16x16xf32
   %y = "dnnf.mul"(%x, %g) {mapping = "one_to_one"} : (tensor<1x8x16x16xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x16x16xf32>
   return %y : tensor<1x8x16x16xf32>
 }
+
+// -----
+
+// The parts of a merged op (dnnf-fuse-siblings): each slice joins the block of its reader
+// (there it is an offset in the reader's indexing), not the block of the ReLU both slices
+// read (there it would be a copy written out). The slices are the smallest One-to-One
+// seeds, so without that rule the first one would pull the ReLU into its block.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK: dnnf.relu
+// CHECK-NOT: dnnf.slice
+// CHECK: return
+// CHECK-LABEL: func.func private @dnnf_block_1
+// CHECK: dnnf.slice
+// CHECK: dnnf.sigmoid
+// CHECK-LABEL: func.func private @dnnf_block_2
+// CHECK: dnnf.slice
+// CHECK: dnnf.tanh
+// CHECK-LABEL: func.func @slices_join_readers
+// CHECK-COUNT-3: call @dnnf_block_
+func.func @slices_join_readers(%x: tensor<1x6x8x8xf32>) -> (tensor<1x2x8x8xf32>, tensor<1x4x8x8xf32>) {
+  %r = "dnnf.relu"(%x) {mapping = "one_to_one"} : (tensor<1x6x8x8xf32>) -> tensor<1x6x8x8xf32>
+  %a = "dnnf.slice"(%r) {mapping = "one_to_one", starts = array<i64: 0, 0, 0, 0>, steps = array<i64: 1, 1, 1, 1>} : (tensor<1x6x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %b = "dnnf.slice"(%r) {mapping = "one_to_one", starts = array<i64: 0, 2, 0, 0>, steps = array<i64: 1, 1, 1, 1>} : (tensor<1x6x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %sa = "dnnf.sigmoid"(%a) {mapping = "one_to_one"} : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %tb = "dnnf.tanh"(%b) {mapping = "one_to_one"} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  return %sa, %tb : tensor<1x2x8x8xf32>, tensor<1x4x8x8xf32>
+}
