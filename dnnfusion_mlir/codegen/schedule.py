@@ -25,14 +25,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from dnnfusion_mlir._mlir import ir, linalg, passmanager, tensor
+from dnnfusion_mlir.codegen.host_cpu import VectorUnit, host_vector_unit
 
 SCHED_ATTR = "dnnf.sched"
 #: Unit attribute a kernel template puts on a generic whose `tensor.extract`s read along
 #: its innermost loop: they are vectorised too (as loads), not left to fail vectorisation.
 VECTOR_EXTRACT_ATTR = "dnnf.vector_extract"
 
-#: f32 lanes of one vector register per target.
-LANES = {"host": 16, "aarch64": 4}
+#: f32 lanes of one vector register per target (host: this machine's, see host_cpu.py).
+LANES = {"host": host_vector_unit().lanes, "aarch64": 4}
+#: Vector registers per target: register tiles keep their accumulators within them.
+REGISTERS = {"host": host_vector_unit().registers, "aarch64": 32}
 
 _ANY = "!transform.any_op"
 _NOT_OPS = ("linalg.yield", "linalg.index")
@@ -164,9 +167,10 @@ def _init_is_fill(op: ir.Operation, operand: int) -> bool:
 # ------------------------------------------------------------------ tile size choice
 
 
-def _conv_schedule(tag: int, info: LoopInfo, lanes: int) -> OpSchedule:
+def _conv_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSchedule:
     """conv_2d_nhwc_hwcf: loops (n, oh, ow, f, kh, kw, c); f in lanes, ow x f registers."""
     _, _, ow, f, _, _, c = info.ranges
+    lanes = unit.lanes
     tf = _tile(f, lanes)
     tow = _tile(ow, 8 if lanes >= 8 else 4)
     tc = _tile(c, 16)
@@ -174,24 +178,29 @@ def _conv_schedule(tag: int, info: LoopInfo, lanes: int) -> OpSchedule:
                       decompose=True, init_operand=2)
 
 
-def _depthwise_schedule(tag: int, info: LoopInfo, lanes: int) -> OpSchedule:
-    """depthwise_conv_2d_nhwc_hwc / pooling_nhwc_*: loops (n, oh, ow, c, kh, kw)."""
+def _depthwise_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSchedule:
+    """depthwise_conv_2d_nhwc_hwc / pooling_nhwc_*: loops (n, oh, ow, c, kh, kw); ow x 2
+    registers of accumulators (8 x 2 needs 32 registers, 4 x 2 fits 16)."""
     _, _, ow, c, _, _ = info.ranges
-    return OpSchedule(tag, (1, 1, _tile(ow, 8), _tile(c, 2 * lanes), 0, 0),
+    tow = 8 if unit.registers >= 32 else 4
+    return OpSchedule(tag, (1, 1, _tile(ow, tow), _tile(c, 2 * unit.lanes), 0, 0),
                       (0, 0, 0, 0, 1, 0), decompose=True, init_operand=2)
 
 
-def _matmul_schedule(tag: int, info: LoopInfo, lanes: int) -> OpSchedule:
-    """matmul (m, n, k) and batch_matmul (b, m, n, k)."""
+def _matmul_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSchedule:
+    """matmul (m, n, k) and batch_matmul (b, m, n, k): m x 2 registers of accumulators,
+    m = 8 with AVX-512 (16 of 32 registers), else 4 (AVX2: 8 of 16; NEON: 8 of 32)."""
     *batch, m, n, k = info.ranges
-    par = (*([1] * len(batch)), _tile(m, 8 if lanes >= 8 else 4), _tile(n, 2 * lanes), 0)
+    lanes = unit.lanes
+    tm = 8 if lanes >= 8 and unit.registers >= 32 else 4
+    par = (*([1] * len(batch)), _tile(m, tm), _tile(n, 2 * lanes), 0)
     red = (*([0] * len(batch)), 0, 0, _tile(k, 64 if lanes >= 8 else 16))
     return OpSchedule(tag, par, red, init_operand=2)
 
 
-def _generic_schedule(tag: int, info: LoopInfo, lanes: int) -> OpSchedule:
+def _generic_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSchedule:
     """Default: unit tiles except the innermost loop (vector of up to 4 registers)."""
-    vec_cap = 4 * lanes
+    vec_cap = 4 * unit.lanes
     last = len(info.ranges) - 1
     outer, inner = [], []
     for d, (size, it) in enumerate(zip(info.ranges, info.iterators, strict=True)):
@@ -214,9 +223,10 @@ _SPECIAL = {
 
 def choose_schedule(tag: int, info: LoopInfo, target: str = "host") -> OpSchedule:
     """Tile sizes / steps for one op (pure function of its name and loop ranges)."""
-    lanes = LANES.get(target, LANES["host"])
+    unit = VectorUnit(LANES.get(target, LANES["host"]),
+                      REGISTERS.get(target, REGISTERS["host"]))
     rule = _SPECIAL.get(info.name, _generic_schedule)
-    return rule(tag, info, lanes)
+    return rule(tag, info, unit)
 
 
 # ------------------------------------------------------------- transform script text

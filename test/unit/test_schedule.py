@@ -9,6 +9,7 @@ import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
 from dnnfusion_mlir._mlir import ExecutionEngine, get_ranked_memref_descriptor, ir
+from dnnfusion_mlir.codegen import host_cpu, schedule
 from dnnfusion_mlir.codegen.schedule import (
     VECTOR_EXTRACT_ATTR,
     LoopInfo,
@@ -360,7 +361,9 @@ def test_tensor_ops_transpose_slices_reshape_concat() -> None:
 # ----------------------------------------------------------------- unit pieces
 
 
-def test_tile_choices_are_static_divisors() -> None:
+def test_tile_choices_are_static_divisors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(schedule.LANES, "host", 16)  # AVX-512
+    monkeypatch.setitem(schedule.REGISTERS, "host", 32)
     assert largest_divisor(1000, 64) == 50
     assert largest_divisor(13, 8) == 1
     info = LoopInfo("linalg.generic", (1, 64, 54, 54), ("parallel",) * 4)
@@ -368,6 +371,37 @@ def test_tile_choices_are_static_divisors() -> None:
     assert sched.outer == (0, 1, 1, 0)  # 54-wide vectors, never the whole tensor
     mm = choose_schedule(1, LoopInfo("linalg.matmul", (128, 768, 768), ("parallel", "parallel", "reduction")))
     assert all(t == 0 or r % t == 0 for t, r in zip(mm.outer, (128, 768, 768), strict=True))
+
+
+@pytest.mark.parametrize(("bits", "rows", "cols"), [(512, 8, 32), (256, 4, 16), (128, 4, 8)])
+def test_matmul_register_tile_fits_the_host_vector_unit(
+        monkeypatch: pytest.MonkeyPatch, bits: int, rows: int, cols: int) -> None:
+    """Accumulators (rows x 2 registers) stay within the register file: 16 of AVX-512's
+    32 zmm, 8 of AVX2's 16 ymm (8 x 2 ymm would spill)."""
+    unit = host_cpu.X86[bits]
+    monkeypatch.setitem(schedule.LANES, "host", unit.lanes)
+    monkeypatch.setitem(schedule.REGISTERS, "host", unit.registers)
+    mm = choose_schedule(0, LoopInfo("linalg.matmul", (128, 768, 768),
+                                     ("parallel", "parallel", "reduction")))
+    assert mm.outer == (rows, cols, 0)
+    assert rows * cols // unit.lanes <= unit.registers // 2
+
+
+def test_host_vector_unit_from_cpu_flags(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert host_cpu.vector_bits({"sse2", "avx", "avx2", "fma", "avx512f"}) == 512
+    assert host_cpu.vector_bits({"sse2", "avx", "avx2", "fma"}) == 256
+    assert host_cpu.vector_bits({"sse2"}) == 128
+    assert host_cpu.vector_bits(set()) == 256  # unknown: assume AVX2
+    host_cpu.host_vector_unit.cache_clear()
+    monkeypatch.setenv(host_cpu.ENV, "512")
+    try:
+        assert host_cpu.host_vector_unit() == host_cpu.VectorUnit(16, 32)
+        monkeypatch.setenv(host_cpu.ENV, "300")
+        host_cpu.host_vector_unit.cache_clear()
+        with pytest.raises(ValueError, match="expected one of"):
+            host_cpu.host_vector_unit()
+    finally:
+        host_cpu.host_vector_unit.cache_clear()
 
 
 def test_translate_to_llvm_ir_and_pipeline_text() -> None:
