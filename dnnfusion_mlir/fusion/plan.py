@@ -175,13 +175,28 @@ class Planner:
         return True, "table: G" if cell.colour == Colour.GREEN else "profitable"
 
     def _slices_shared(self, cand: int, members: set[int]) -> bool:
-        """Whether `cand` and the block meet on an edge p -> slice where p has other readers
-        (the parts of a horizontally merged op): in p's block the slice would be a copy
-        written out; in its reader's block it is only an offset in the reader's indexing."""
+        """Whether `cand` and the block meet on an edge p -> slice where p is split into
+        parts of a contraction (a horizontally merged conv/matmul, or its element-wise
+        epilogue) read only by slices: in p's block, whose loop nest is the contraction's
+        tiles, each slice would be one more nest copying its part out; in its reader's
+        block it is only an offset in the reader's indexing. (Parts of a data-movement
+        chain, ShuffleNet's channel split, stay with it: that block is a copy anyway.)"""
         edges = [(p, cand) for p in self.pred(cand) if p in members]
         edges += [(cand, m) for m in members if cand in self.pred(m)]
-        return any(self.nodes[s].name == "dnnf.slice" and len(self.succ(p)) > 1
+        return any(self.nodes[s].name == "dnnf.slice" and self._split_contraction(p)
                    for p, s in edges)
+
+    def _split_contraction(self, n: int) -> bool:
+        readers = self.succ(n)
+        if len(readers) < 2 or any(self.nodes[r].name != "dnnf.slice" for r in readers):
+            return False
+        while self.nodes[n].name not in CONTRACTIONS:
+            preds = self.pred(n)
+            if not _is_elementwise(self.nodes[n]) or len(preds) != 1 or \
+                    len(self.succ(preds[0])) != 1:
+                return False
+            n = preds[0]
+        return True
 
     def _is_corf(self, block: list[int], cand: int, cell: Cell) -> bool:
         """Whether the decision joins two Many-to-Many ops (only CORF allows it)."""
@@ -279,6 +294,9 @@ class Planner:
             blocks.append(Block(new_id, nodes, self._types[b], outputs))
         return blocks
 
+
+#: Ops a horizontally merged op can be (passes/dnnf_fuse_siblings.py).
+CONTRACTIONS = frozenset({"dnnf.conv", "dnnf.matmul"})
 
 #: CORF pairs (producer op, consumer op) our code generator makes one loop nest, each with
 #: the shape condition under which a row tile of the pair needs no halo the code generator

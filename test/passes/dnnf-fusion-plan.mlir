@@ -632,11 +632,13 @@ func.func @neg_under_broadcast(%s: tensor<1x8x1x1xf32>, %x: tensor<1x8x16x16xf32
 
 // -----
 
-// The parts of a merged op (dnnf-fuse-siblings): each slice joins the block of its reader
-// (there it is an offset in the reader's indexing), not the block of the ReLU both slices
-// read (there it would be a copy written out). The slices are the smallest One-to-One
-// seeds, so without that rule the first one would pull the ReLU into its block.
+// The parts of a merged conv (dnnf-fuse-siblings): each slice joins the block of its
+// reader (there it is an offset in the reader's indexing), not the block of the conv and
+// its ReLU (there it would be one more loop nest copying the part out). The slices are the
+// smallest One-to-One seeds, so without that rule the first one would pull the ReLU and
+// the conv into its block.
 // CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK: dnnf.conv
 // CHECK: dnnf.relu
 // CHECK-NOT: dnnf.slice
 // CHECK: return
@@ -648,11 +650,29 @@ func.func @neg_under_broadcast(%s: tensor<1x8x1x1xf32>, %x: tensor<1x8x16x16xf32
 // CHECK: dnnf.tanh
 // CHECK-LABEL: func.func @slices_join_readers
 // CHECK-COUNT-3: call @dnnf_block_
-func.func @slices_join_readers(%x: tensor<1x6x8x8xf32>) -> (tensor<1x2x8x8xf32>, tensor<1x4x8x8xf32>) {
-  %r = "dnnf.relu"(%x) {mapping = "one_to_one"} : (tensor<1x6x8x8xf32>) -> tensor<1x6x8x8xf32>
+func.func @slices_join_readers(%x: tensor<1x3x8x8xf32>) -> (tensor<1x2x8x8xf32>, tensor<1x4x8x8xf32>) {
+  %w = "dnnf.constant"() {value = dense<1.0> : tensor<6x3x1x1xf32>} : () -> tensor<6x3x1x1xf32>
+  %c = "dnnf.conv"(%x, %w) {mapping = "many_to_many", strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0>} : (tensor<1x3x8x8xf32>, tensor<6x3x1x1xf32>) -> tensor<1x6x8x8xf32>
+  %r = "dnnf.relu"(%c) {mapping = "one_to_one"} : (tensor<1x6x8x8xf32>) -> tensor<1x6x8x8xf32>
   %a = "dnnf.slice"(%r) {mapping = "one_to_one", starts = array<i64: 0, 0, 0, 0>, steps = array<i64: 1, 1, 1, 1>} : (tensor<1x6x8x8xf32>) -> tensor<1x2x8x8xf32>
   %b = "dnnf.slice"(%r) {mapping = "one_to_one", starts = array<i64: 0, 2, 0, 0>, steps = array<i64: 1, 1, 1, 1>} : (tensor<1x6x8x8xf32>) -> tensor<1x4x8x8xf32>
   %sa = "dnnf.sigmoid"(%a) {mapping = "one_to_one"} : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
   %tb = "dnnf.tanh"(%b) {mapping = "one_to_one"} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
   return %sa, %tb : tensor<1x2x8x8xf32>, tensor<1x4x8x8xf32>
+}
+
+// -----
+
+// Do not separate: the parts of a data-movement chain (ShuffleNet's channel split after
+// its shuffle) stay in that block, which is a copy anyway.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK: dnnf.transpose
+// CHECK: dnnf.slice
+// CHECK: dnnf.slice
+// CHECK-LABEL: func.func @data_movement_parts
+func.func @data_movement_parts(%x: tensor<1x6x8x8xf32>) -> (tensor<1x2x8x8xf32>, tensor<1x4x8x8xf32>) {
+  %t = "dnnf.transpose"(%x) {mapping = "shuffle", perm = array<i64: 0, 1, 3, 2>} : (tensor<1x6x8x8xf32>) -> tensor<1x6x8x8xf32>
+  %a = "dnnf.slice"(%t) {mapping = "one_to_one", starts = array<i64: 0, 0, 0, 0>, steps = array<i64: 1, 1, 1, 1>} : (tensor<1x6x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %b = "dnnf.slice"(%t) {mapping = "one_to_one", starts = array<i64: 0, 2, 0, 0>, steps = array<i64: 1, 1, 1, 1>} : (tensor<1x6x8x8xf32>) -> tensor<1x4x8x8xf32>
+  return %a, %b : tensor<1x2x8x8xf32>, tensor<1x4x8x8xf32>
 }
