@@ -165,7 +165,7 @@ class Planner:
         if cell.colour == Colour.RED or cell.result is None:
             return False, "table: X"
         if self._slices_shared(cand, members):
-            return False, "slice of a shared value joins its reader"
+            return False, "a part of a contraction joins its reader"
         if self._is_corf(block, cand, cell) and not corf_pattern(self, block, cand):
             return False, "CORF: not a supported Many-to-Many pair"
         if not self.convex(members | {cand}):
@@ -187,6 +187,8 @@ class Planner:
                    for p, s in edges)
 
     def _split_contraction(self, n: int) -> bool:
+        """Whether node `n` is read only by (two or more) slices and is a conv/matmul, or
+        its element-wise epilogue reached through single-reader ops."""
         readers = self.succ(n)
         if len(readers) < 2 or any(self.nodes[r].name != "dnnf.slice" for r in readers):
             return False

@@ -30,6 +30,7 @@ import numpy as np
 from dnnfusion_mlir import errors
 from dnnfusion_mlir._mlir import func, ir
 from dnnfusion_mlir.codegen.block_ir import functions, inline_blocks
+from dnnfusion_mlir.codegen.host_cpu import host_vector_unit
 from dnnfusion_mlir.codegen.prepack import Prepack
 from dnnfusion_mlir.codegen.schedule import apply_schedule
 from dnnfusion_mlir.codegen.to_llvm import lower_to_llvm
@@ -265,6 +266,8 @@ class Profiler:
                                       "blocks are timed on this machine")
         self.db = db
         self.target = target
+        # Rows are per vector unit: the tile sizes (and so the timings) follow it.
+        self.db_target = f"{target}/{host_vector_unit().lanes * 32}-bit"
         self.repeats = repeats
         self.budget = budget
         self.fallback = fallback
@@ -275,7 +278,7 @@ class Profiler:
         if cell.result is None or not sub.outputs:
             return self.fallback(planner, block, cand, cell)
         key = signature(sub)
-        found = self.db.get(self.target, key)
+        found = self.db.get(self.db_target, key)
         if found is not None:
             self.hits += 1
             return found.fuse
@@ -300,7 +303,7 @@ class Profiler:
             return None
         (t_fused, t_unfused), samples = time_kernels([fused, unfused], self.repeats,
                                                      self.budget)
-        return self.db.put(self.target, key, t_fused, t_unfused, samples)
+        return self.db.put(self.db_target, key, t_fused, t_unfused, samples)
 
 
 def profiler_for(profile: bool | str | os.PathLike[str] | ProfileDB | None,
