@@ -29,6 +29,7 @@ import numpy as np
 from dnnfusion_mlir._mlir import ir, rewrite
 from dnnfusion_mlir.constant_values import (
     constant_array,
+    defined_by,
     f32_tensor,
     is_f32,
     new_constant,
@@ -234,10 +235,11 @@ def hoist_elementwise(op: ir.Operation, rewriter: rewrite.PatternRewriter) -> bo
 
     Precondition: see module doc (every slice read once, by the same element-wise op).
     """
-    operand = 0 if _is_slice(op.operands[0]) else 1
-    if len(op.operands) <= operand or not _is_slice(op.operands[operand]):
+    operand = 0 if defined_by(op.operands[0], "dnnf.slice") is not None else 1
+    part = defined_by(op.operands[operand], "dnnf.slice") if operand < len(op.operands) else None
+    if part is None:
         return False
-    whole = _op(op.operands[operand].owner).operands[0]
+    whole = part.operands[0]
     found = _partition(whole)
     if found is None or not is_f32(whole):
         return False
@@ -274,11 +276,6 @@ def hoist_elementwise(op: ir.Operation, rewriter: rewrite.PatternRewriter) -> bo
             p.operands[0] = new.results[0]
             rewriter.replace_op(o, [p.results[0]])
     return True
-
-
-def _is_slice(value: ir.Value) -> bool:
-    owner = value.owner
-    return not isinstance(owner, ir.Block) and _op(owner).name == "dnnf.slice"
 
 
 RULES = [

@@ -24,6 +24,11 @@ class VectorUnit:
     lanes: int
     registers: int
 
+    @property
+    def bits(self) -> int:
+        """Width of one vector register."""
+        return self.lanes * 32
+
 
 #: Vector width in bits -> the x86 vector unit (AVX-512: 32 zmm; AVX/AVX2: 16 ymm; SSE).
 X86 = {512: VectorUnit(16, 32), 256: VectorUnit(8, 16), 128: VectorUnit(4, 16)}

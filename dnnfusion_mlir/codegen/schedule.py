@@ -32,10 +32,9 @@ SCHED_ATTR = "dnnf.sched"
 #: its innermost loop: they are vectorised too (as loads), not left to fail vectorisation.
 VECTOR_EXTRACT_ATTR = "dnnf.vector_extract"
 
-#: f32 lanes of one vector register per target (host: this machine's, see host_cpu.py).
-LANES = {"host": host_vector_unit().lanes, "aarch64": 4}
-#: Vector registers per target: register tiles keep their accumulators within them.
-REGISTERS = {"host": host_vector_unit().registers, "aarch64": 32}
+#: Vector unit per target: f32 lanes per register and register count (register tiles keep
+#: their accumulators within them); host: this machine's, see host_cpu.py.
+UNITS = {"host": host_vector_unit(), "aarch64": VectorUnit(lanes=4, registers=32)}
 
 _ANY = "!transform.any_op"
 _NOT_OPS = ("linalg.yield", "linalg.index")
@@ -226,8 +225,7 @@ _SPECIAL = {
 
 def choose_schedule(tag: int, info: LoopInfo, target: str = "host") -> OpSchedule:
     """Tile sizes / steps for one op (pure function of its name and loop ranges)."""
-    unit = VectorUnit(LANES.get(target, LANES["host"]),
-                      REGISTERS.get(target, REGISTERS["host"]))
+    unit = UNITS.get(target, UNITS["host"])
     rule = _SPECIAL.get(info.name, _generic_schedule)
     return rule(tag, info, unit)
 
@@ -457,8 +455,8 @@ def apply_schedule(module: ir.Module, target: str = "host", *,
     from dnnfusion_mlir.codegen.block_ir import fuse_block_elementwise
     from dnnfusion_mlir.codegen.prepack import prepack_weights
 
-    if target not in LANES:
-        raise ValueError(f"unknown target {target!r} (expected one of {sorted(LANES)})")
+    if target not in UNITS:
+        raise ValueError(f"unknown target {target!r} (expected one of {sorted(UNITS)})")
     with module.context:
         if fuse_elementwise:
             passmanager.PassManager.parse(

@@ -164,7 +164,7 @@ class Planner:
                 members: set[int]) -> tuple[bool, str]:
         if cell.colour == Colour.RED or cell.result is None:
             return False, "table: X"
-        if self._slices_shared(cand, members):
+        if self._meets_contraction_part(cand, members):
             return False, "a part of a contraction joins its reader"
         if self._is_corf(block, cand, cell) and not corf_pattern(self, block, cand):
             return False, "CORF: not a supported Many-to-Many pair"
@@ -174,7 +174,7 @@ class Planner:
             return False, "not profitable"
         return True, "table: G" if cell.colour == Colour.GREEN else "profitable"
 
-    def _slices_shared(self, cand: int, members: set[int]) -> bool:
+    def _meets_contraction_part(self, cand: int, members: set[int]) -> bool:
         """Whether `cand` and the block meet on an edge p -> slice where p is split into
         parts of a contraction (a horizontally merged conv/matmul, or its element-wise
         epilogue) read only by slices: in p's block, whose loop nest is the contraction's

@@ -267,7 +267,7 @@ class Profiler:
         self.db = db
         self.target = target
         # Rows are per vector unit: the tile sizes (and so the timings) follow it.
-        self.db_target = f"{target}/{host_vector_unit().lanes * 32}-bit"
+        self.db_target = f"{target}/{host_vector_unit().bits}-bit"
         self.repeats = repeats
         self.budget = budget
         self.fallback = fallback

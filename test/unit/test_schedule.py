@@ -362,8 +362,7 @@ def test_tensor_ops_transpose_slices_reshape_concat() -> None:
 
 
 def test_tile_choices_are_static_divisors(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(schedule.LANES, "host", 16)  # AVX-512
-    monkeypatch.setitem(schedule.REGISTERS, "host", 32)
+    monkeypatch.setitem(schedule.UNITS, "host", host_cpu.X86[512])  # AVX-512
     assert largest_divisor(1000, 64) == 50
     assert largest_divisor(13, 8) == 1
     info = LoopInfo("linalg.generic", (1, 64, 54, 54), ("parallel",) * 4)
@@ -379,8 +378,7 @@ def test_matmul_register_tile_fits_the_host_vector_unit(
     """Accumulators (rows x 2 registers) stay within the register file: 16 of AVX-512's
     32 zmm, 8 of AVX2's 16 ymm (8 x 2 ymm would spill)."""
     unit = host_cpu.X86[bits]
-    monkeypatch.setitem(schedule.LANES, "host", unit.lanes)
-    monkeypatch.setitem(schedule.REGISTERS, "host", unit.registers)
+    monkeypatch.setitem(schedule.UNITS, "host", unit)
     mm = choose_schedule(0, LoopInfo("linalg.matmul", (128, 768, 768),
                                      ("parallel", "parallel", "reduction")))
     assert mm.outer == (rows, cols, 0)
