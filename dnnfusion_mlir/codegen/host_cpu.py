@@ -3,7 +3,8 @@
 The JIT compiles for the machine it runs on, so register tiles must fit *its* vector
 unit: with AVX-512 a matmul tile of 8 rows x 2 registers keeps 16 of 32 zmm registers as
 accumulators; the same tile on an AVX2-only CPU needs 32 ymm registers of 16 and spills
-(a 128x768x3072 matmul: 63 ms with that tile, 17 ms with 4 rows, on an AVX2 EPYC).
+(`python -m dnnfusion_mlir.tools.bench_kernels` on an AVX2 EPYC: matmul 18 GFLOP/s with
+that tile, 43 with 4 rows; docs/benchmarks.md).
 Read from /proc/cpuinfo's flags (Linux); elsewhere AVX2 is assumed. `DNNF_HOST_VECTOR_BITS`
 (512, 256 or 128) overrides the detection, e.g. to build for another x86 machine.
 """

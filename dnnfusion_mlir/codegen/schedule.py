@@ -169,7 +169,7 @@ def _init_is_fill(op: ir.Operation, operand: int) -> bool:
 def _conv_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSchedule:
     """conv_2d_nhwc_hwcf: loops (n, oh, ow, f, kh, kw, c); f in lanes, ow x f registers:
     8 x 1 with AVX-512, 4 x 2 with AVX2 (8 of 16 ymm; on the 64->64 3x3 conv of
-    bench_kernels 73 GFLOP/s, 8 x 1 gave 49), 4 x 1 on NEON."""
+    bench_kernels 76 GFLOP/s, 8 x 1 gave 41), 4 x 1 on NEON."""
     _, _, ow, f, _, _, c = info.ranges
     lanes = unit.lanes
     avx2 = lanes >= 8 and unit.registers < 32
