@@ -166,6 +166,8 @@ class Planner:
             return False, "table: X"
         if self._meets_contraction_part(cand, members):
             return False, "a part of a contraction joins its reader"
+        if self._concat_meets_reader(cand, members):
+            return False, "a concat stays with its producers"
         if self._is_corf(block, cand, cell) and not corf_pattern(self, block, cand):
             return False, "CORF: not a supported Many-to-Many pair"
         if not self.convex(members | {cand}):
@@ -185,6 +187,31 @@ class Planner:
         edges += [(cand, m) for m in members if cand in self.pred(m)]
         return any(self.nodes[s].name == "dnnf.slice" and self._split_contraction(p)
                    for p, s in edges)
+
+    def _concat_meets_reader(self, cand: int, members: set[int]) -> bool:
+        """Whether `cand` and the block meet on an edge p -> r that keeps a concat apart
+        from a computing (not data-movement) reader r:
+
+        * p is a concat. The code generator writes a concat as inserts of its parts: in its
+          producers' block each part is an offset in the producer's tile, but a reader's
+          tiles cannot be fused through the inserts, so in its reader's block the concat's
+          producers would stay whole loop nests of their own (DenseNet: 5 nests per layer
+          instead of 1).
+        * p's result is also read by a concat outside the union, and r is element-wise: p
+          is then stored whole anyway, and r in p's block would make p a second block
+          output whose producers cannot be fused into the root's tiles either.
+
+        Such an element-wise r becomes the prologue of its own consumer instead."""
+        union = members | {cand}
+        edges = [(p, cand) for p in self.pred(cand) if p in members]
+        edges += [(cand, m) for m in members if cand in self.pred(m)]
+        return any((_is_concat(self.nodes[p]) and not _is_data_movement(self.nodes[r]))
+                   or (_is_elementwise(self.nodes[r]) and self._read_by_concat(p, union))
+                   for p, r in edges)
+
+    def _read_by_concat(self, p: int, inside: set[int]) -> bool:
+        """Whether a concat outside `inside` reads `p`'s result."""
+        return any(_is_concat(self.nodes[c]) and c not in inside for c in self.succ(p))
 
     def _split_contraction(self, n: int) -> bool:
         """Whether node `n` is read only by (two or more) slices and is a conv/matmul, or
@@ -236,12 +263,27 @@ class Planner:
         return mapping, False
 
     def _reserved_epilogue(self, cand: int) -> bool:
-        """A One-to-One op with a still-unfused producer: it will join that producer as its
-        epilogue (a G cell) when the producer's turn comes, so no Y cell takes it as the
-        prologue of a consumer (which would recompute it, or leave it a block output)."""
+        """A One-to-One op with a still-unfused producer that will take it: it will join
+        that producer as its epilogue (a G cell) when the producer's turn comes, so no Y
+        cell takes it as the prologue of a consumer (which would recompute it, or leave it
+        a block output)."""
         if self.nodes[cand].mapping != MappingType.ONE_TO_ONE:
             return False
-        return any(p not in self.group for p in self.pred(cand))
+        return any(self._takes_epilogue(p) for p in self.pred(cand))
+
+    def _takes_epilogue(self, p: int) -> bool:
+        """Whether unfused producer `p` will take a One-to-One reader into its block: not a
+        concat or an op a concat reads (`_concat_meets_reader`), nor a One-to-One op fed
+        only by concats (DenseNet's BatchNorm before ReLU: that block would have nothing
+        left to join, so the pair is better the next conv's prologue)."""
+        node = self.nodes[p]
+        if p in self.group or _is_concat(node) or self._read_by_concat(p, set()):
+            return False
+        preds = self.pred(p)
+        if node.mapping == MappingType.ONE_TO_ONE and preds and \
+                all(_is_concat(self.nodes[q]) for q in preds):
+            return False
+        return True
 
     def _seed_order(self) -> list[int]:
         def key(n: EcgNode) -> tuple[int, int, int]:
@@ -340,6 +382,14 @@ def _is_elementwise(node: EcgNode) -> bool:
     """One-to-One and computing (not a concat, slice or other data movement)."""
     return node.mapping == MappingType.ONE_TO_ONE and \
         node.name.removeprefix("dnnf.") not in DATA_MOVEMENT
+
+
+def _is_data_movement(node: EcgNode) -> bool:
+    return node.name.removeprefix("dnnf.") in DATA_MOVEMENT
+
+
+def _is_concat(node: EcgNode) -> bool:
+    return node.name in ("dnnf.concat", "dnnf.concat_pair")
 
 
 def _private_path(planner: Planner, first: int, second: int, members: set[int],

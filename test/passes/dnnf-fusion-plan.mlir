@@ -676,3 +676,46 @@ func.func @data_movement_parts(%x: tensor<1x6x8x8xf32>) -> (tensor<1x2x8x8xf32>,
   %b = "dnnf.slice"(%t) {mapping = "one_to_one", starts = array<i64: 0, 2, 0, 0>, steps = array<i64: 1, 1, 1, 1>} : (tensor<1x6x8x8xf32>) -> tensor<1x4x8x8xf32>
   return %a, %b : tensor<1x2x8x8xf32>, tensor<1x4x8x8xf32>
 }
+
+// -----
+
+// A DenseNet layer in miniature. The stem's ReLU output %x is read by the concat and by
+// the layer's pre-activation (%p): stored whole for the concat anyway, so %p is the
+// prologue of the 1x1 conv, not a second output of the stem's block. The concat joins
+// its producer conv (an offset in that conv's tile), and the next pre-activation (%q)
+// reads the concat from the next 1x1 conv's block. Four blocks, none with two outputs.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK: "dnnf.conv"
+// CHECK-NEXT: "dnnf.relu"
+// CHECK-NEXT: return
+// CHECK-LABEL: func.func private @dnnf_block_1
+// CHECK: "dnnf.relu"
+// CHECK-NEXT: "dnnf.conv"
+// CHECK-NEXT: "dnnf.relu"
+// CHECK-NEXT: return
+// CHECK-LABEL: func.func private @dnnf_block_2
+// CHECK: "dnnf.conv"
+// CHECK-NEXT: "dnnf.concat_pair"
+// CHECK-NEXT: return
+// CHECK-LABEL: func.func private @dnnf_block_3
+// CHECK: "dnnf.relu"
+// CHECK-NEXT: "dnnf.conv"
+// CHECK-NEXT: return
+// CHECK-LABEL: func.func @dense_layer
+// CHECK-COUNT-4: call @dnnf_block_
+func.func @dense_layer(%in: tensor<1x3x8x8xf32>) -> tensor<1x4x8x8xf32> {
+  %ws = "dnnf.constant"() {value = dense<0.5> : tensor<4x3x3x3xf32>} : () -> tensor<4x3x3x3xf32>
+  %w1 = "dnnf.constant"() {value = dense<0.25> : tensor<8x4x1x1xf32>} : () -> tensor<8x4x1x1xf32>
+  %w3 = "dnnf.constant"() {value = dense<0.125> : tensor<2x8x3x3xf32>} : () -> tensor<2x8x3x3xf32>
+  %wn = "dnnf.constant"() {value = dense<0.5> : tensor<4x6x1x1xf32>} : () -> tensor<4x6x1x1xf32>
+  %s = "dnnf.conv"(%in, %ws) {mapping = "many_to_many", strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0>} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x8x8xf32>
+  %x = "dnnf.relu"(%s) {mapping = "one_to_one"} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %p = "dnnf.relu"(%x) {mapping = "one_to_one"} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %a = "dnnf.conv"(%p, %w1) {mapping = "many_to_many", strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0>} : (tensor<1x4x8x8xf32>, tensor<8x4x1x1xf32>) -> tensor<1x8x8x8xf32>
+  %r = "dnnf.relu"(%a) {mapping = "one_to_one"} : (tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+  %g = "dnnf.conv"(%r, %w3) {mapping = "many_to_many", strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0>} : (tensor<1x8x8x8xf32>, tensor<2x8x3x3xf32>) -> tensor<1x2x8x8xf32>
+  %c = "dnnf.concat_pair"(%x, %g) {axis = 1 : i64, mapping = "one_to_one"} : (tensor<1x4x8x8xf32>, tensor<1x2x8x8xf32>) -> tensor<1x6x8x8xf32>
+  %q = "dnnf.relu"(%c) {mapping = "one_to_one"} : (tensor<1x6x8x8xf32>) -> tensor<1x6x8x8xf32>
+  %n = "dnnf.conv"(%q, %wn) {mapping = "many_to_many", strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0>} : (tensor<1x6x8x8xf32>, tensor<4x6x1x1xf32>) -> tensor<1x4x8x8xf32>
+  return %n : tensor<1x4x8x8xf32>
+}
