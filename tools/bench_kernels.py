@@ -2,7 +2,10 @@
 
 Run ``python -m dnnfusion_mlir.tools.bench_kernels`` (or this file directly).  Prints
 GFLOP/s for conv 1x64x56x56 * 64x64x3x3 (pad 1), a depthwise 3x3 conv on the same
-input, and matmul 128x768 * 768x768.  Not a test: numbers depend on the machine.
+input, and matmuls 128x768 * 768x768 and 128x768 * 768x3072 (BERT-base's attention
+projection and first FFN layer; the right operand is a weight, packed at load time as in
+a compiled model; the last one again with it unpacked, a plain argument).  Buffers are
+64-byte aligned, as the runtime binds them.  Not a test: numbers depend on the machine.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import numpy as np
 from dnnfusion_mlir._mlir import ExecutionEngine, get_ranked_memref_descriptor, ir
 from dnnfusion_mlir.codegen.schedule import apply_schedule
 from dnnfusion_mlir.codegen.to_llvm import lower_to_llvm
+from dnnfusion_mlir.runtime.memref import aligned, aligned_empty
 
 
 @dataclass
@@ -56,9 +60,12 @@ def _conv_mlir(x: tuple[int, ...], w: tuple[int, ...], o: tuple[int, ...], op: s
 }}"""
 
 
-def _matmul_mlir(m: int, k: int, n: int) -> str:
+def _matmul_mlir(m: int, k: int, n: int, weight: bool = True) -> str:
+    """a @ b; b is a weight (packed in column panels at load time) unless `weight` is
+    False."""
     o = _ty((m, n))
-    return f"""func.func @main(%a: {_ty((m, k))}, %b: {_ty((k, n))}) -> {o} {_ATTRS} {{
+    b = f'%b: {_ty((k, n))}' + (' {dnnf.weight = "b"}' if weight else "")
+    return f"""func.func @main(%a: {_ty((m, k))}, {b}) -> {o} {_ATTRS} {{
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : {o}
   %f = linalg.fill ins(%z : f32) outs(%e : {o}) -> {o}
@@ -74,6 +81,7 @@ def kernels() -> list[Kernel]:
     dw = rng.standard_normal((64, 3, 3)).astype(np.float32)
     a = rng.standard_normal((128, 768)).astype(np.float32)
     b = rng.standard_normal((768, 768)).astype(np.float32)
+    b4 = rng.standard_normal((768, 3072)).astype(np.float32)
     o = (1, 64, 56, 56)
     pads = {"pads": [1, 1, 1, 1]}
     return [
@@ -84,6 +92,10 @@ def kernels() -> list[Kernel]:
                "Conv", {**pads, "group": 64}, [x, dw], o, 2.0 * 64 * 56 * 56 * 9),
         Kernel("matmul 128x768 * 768x768", _matmul_mlir(128, 768, 768), "MatMul", {},
                [a, b], (128, 768), 2.0 * 128 * 768 * 768),
+        Kernel("matmul 128x768 * 768x3072", _matmul_mlir(128, 768, 3072), "MatMul", {},
+               [a, b4], (128, 3072), 2.0 * 128 * 768 * 3072),
+        Kernel("  same, b not packed", _matmul_mlir(128, 768, 3072, weight=False), "MatMul",
+               {}, [a, b4], (128, 3072), 2.0 * 128 * 768 * 3072),
     ]
 
 
@@ -100,12 +112,15 @@ def _best(fn: Callable[[], object], reps: int) -> float:
 def run_mlir(k: Kernel, reps: int) -> tuple[float, np.ndarray]:
     with ir.Context():
         module = ir.Module.parse(k.mlir)
-        apply_schedule(module)
+        prepacked = apply_schedule(module).prepacked
         lower_to_llvm(module)
         engine = ExecutionEngine(module, opt_level=3)
-        out = np.zeros(k.out_shape, np.float32)
+        out = aligned_empty(k.out_shape, np.float32)
+        # 64-byte aligned, as the compiled model's runtime binds them.
+        inputs = [aligned(prepacked[i].apply(a) if i in prepacked else a)
+                  for i, a in enumerate(k.inputs)]
         args = [ctypes.pointer(ctypes.pointer(get_ranked_memref_descriptor(a)))
-                for a in [*k.inputs, out]]
+                for a in [*inputs, out]]
         secs = _best(lambda: engine.invoke("main", *args), reps)
     return secs, out
 

@@ -29,25 +29,26 @@ from __future__ import annotations
 from dnnfusion_mlir._mlir import ir
 from dnnfusion_mlir.codegen.block_ir import (
     ANY,
-    HEAVY,
     MEMBER_ATTR,
     ROOT_ATTR,
     ModuleLike,
     block_functions,
     functions,
+    is_heavy,
     run_script,
     strip_marks,
     symbol,
     transform_script,
 )
-from dnnfusion_mlir.codegen.schedule import LoopInfo, largest_divisor, loop_infos
+from dnnfusion_mlir.codegen.schedule import PACKED_MATMUL, LoopInfo, largest_divisor, loop_infos
 from dnnfusion_mlir.fusion.profitability import ROW_TILE
 
 INSIDE_ATTR = "dnnf.block_inside"
 _NOT_KERNELS = ("linalg.fill", "linalg.yield", "linalg.index")
 _WINDOWED = ("conv", "pooling")
 _RESHAPES = ("tensor.expand_shape", "tensor.collapse_shape")
-#: Ops cheap enough to recompute once per reader inside a tile, and how many readers.
+#: Ops cheap enough to recompute once per reader inside a tile (generics other than packed
+#: matmuls), and how many readers.
 _DUPLICABLE = ("linalg.generic", "linalg.fill")
 MAX_USES = 3
 #: Output rows per tile of a conv/pool block (at most; at least two tiles per map): taller
@@ -159,7 +160,7 @@ def column_tiles(info: LoopInfo) -> list[int]:
 #: window and input channels of a conv or pooling), so tiling their outputs splits no
 #: reduction.
 _OUTPUT_SAFE = ("linalg.matmul", "linalg.batch_matmul", "linalg.conv", "linalg.depthwise",
-                "linalg.pooling")
+                "linalg.pooling", PACKED_MATMUL)
 
 
 def _no_reduction_over_outputs(fn: ir.Operation, infos: dict[int, LoopInfo],
@@ -181,7 +182,7 @@ def _weight_side(body: list[ir.Operation]) -> set[ir.Operation]:
     """Ops computing the filter/right-hand operand of a conv or matmul: every tile reads
     all of it, so fusing them would recompute them once per tile."""
     found: set[ir.Operation] = set()
-    work = [op.operands[1] for op in body if op.name.startswith(HEAVY) and len(op.operands) > 2]
+    work = [op.operands[1] for op in body if is_heavy(op) and len(op.operands) > 2]
     while work:
         value = work.pop()
         if isinstance(value.owner, ir.Block):
@@ -224,7 +225,8 @@ def _fusable(fn: ir.Operation, root: ir.Operation) -> list[ir.Operation]:
             # `fuse_into_containing_op` tiles a producer for one slice and clones it for
             # the others, leaving a stale original (seen: a matmul feeding a softmax's max
             # and exp lost its accumulator fill): give each reader its own copy instead.
-            if len(uses) > MAX_USES or op.name not in _DUPLICABLE or len(op.results) != 1:
+            if len(uses) > MAX_USES or op.name not in _DUPLICABLE or is_heavy(op) or \
+                    len(op.results) != 1:
                 continue
             op.attributes[INSIDE_ATTR] = ir.UnitAttr.get()  # the clones copy it
             _duplicate(op, uses[1:])

@@ -20,6 +20,14 @@ SHIELD_ATTR = "dnnf.shield"
 ANY = "!transform.any_op"
 #: Named ops element-wise fusion must not rewrite (they keep their own schedules).
 HEAVY = ("linalg.conv", "linalg.depthwise", "linalg.matmul", "linalg.batch_matmul")
+#: Unit attribute of a matmul rewritten to read its weight in column panels
+#: (codegen/pack_matmul.py): a generic that is scheduled and fused like a matmul.
+PACKED_ATTR = "dnnf.packed_matmul"
+
+
+def is_heavy(op: ir.Operation) -> bool:
+    """A conv or matmul: a `HEAVY` named op or a packed matmul."""
+    return op.name.startswith(HEAVY) or PACKED_ATTR in op.attributes
 
 
 def symbol(fn: ir.Operation) -> str:
@@ -105,31 +113,46 @@ def shield_contractions(module: ModuleLike) -> int:
     """Move each named conv/pool/matmul op of a block function into a private function
     called in its place, so element-wise fusion (which would rewrite it into a generic to
     propagate a neighbouring reshape, losing its vectorising schedule) cannot touch it.
-    `unshield` inlines them back. Returns how many were shielded."""
+    A packed matmul moves with the `collapse_shape` back to `[M, N]` that reads it: its
+    readers must not be reshaped to its `[M, N/P, P]` panels (their row tiles would then
+    be one row). `unshield` inlines them back. Returns how many were shielded."""
     count = 0
     for fn in block_functions(module):
         for op in list(fn.regions[0].blocks[0].operations):
             op = op.operation
-            if not op.name.startswith((*HEAVY, "linalg.pooling")):
+            if not (is_heavy(op) or op.name.startswith("linalg.pooling")):
                 continue
+            moved = [op, *_packed_collapse(op)]
             name = f"__dnnf_shield_{count}"
             count += 1
+            results = list(moved[-1].results)
             ftype = ir.FunctionType.get([v.type for v in op.operands],
-                                        [r.type for r in op.results])
+                                        [r.type for r in results])
             with ir.InsertionPoint(fn), op.location:
                 callee = func.FuncOp(name, ftype, visibility="private")
             callee.attributes[SHIELD_ATTR] = ir.UnitAttr.get()
             body = callee.add_entry_block()
             with ir.InsertionPoint(op), op.location:
                 call = func.CallOp(ftype.results, name, list(op.operands))
-            for old, new in zip(op.results, call.results, strict=True):
+            for old, new in zip(results, call.results, strict=True):
                 old.replace_all_uses_with(new)
             with ir.InsertionPoint(body):
-                ret = func.ReturnOp(list(op.results))
-            op.move_before(ret.operation)
+                ret = func.ReturnOp(results)
+            for moving in moved:
+                moving.move_before(ret.operation)
             for i, arg in enumerate(body.arguments):
                 op.operands[i] = arg
     return count
+
+
+def _packed_collapse(op: ir.Operation) -> list[ir.Operation]:
+    """The `collapse_shape` that is the only reader of packed matmul `op`, if any."""
+    if PACKED_ATTR not in op.attributes:
+        return []
+    uses = list(op.results[0].uses)
+    if len(uses) != 1 or uses[0].owner.operation.name != "tensor.collapse_shape":
+        return []
+    return [uses[0].owner.operation]
 
 
 #: Inline every call not marked `no_inline`, drop the emptied private functions.

@@ -23,6 +23,7 @@ import numpy as np
 
 from dnnfusion_mlir._mlir import ir
 from dnnfusion_mlir.codegen.block_ir import functions
+from dnnfusion_mlir.codegen.pack_matmul import pack, packable
 
 WEIGHT_ATTR = "dnnf.weight"
 
@@ -83,8 +84,11 @@ def _fold(chain: tuple[list[ir.Operation], ir.Operation], arg: ir.Value) -> Prep
     return Prepack(shape if reshapes else None, perm)
 
 
-def prepack_weights(module: ir.Module, entry: str = "main") -> dict[int, Prepack]:
-    """Fold weight transposes into load-time transforms; returns {entry arg index: Prepack}."""
+def prepack_weights(module: ir.Module, entry: str = "main",
+                    panel: int = 0) -> dict[int, Prepack]:
+    """Fold weight transposes into load-time transforms and, when `panel` > 1, pack the
+    weights of matmuls into column panels of that width (codegen/pack_matmul.py); returns
+    {entry arg index: Prepack}."""
     fns = functions(module)
     main = fns[entry]
     if "arg_attrs" not in main.attributes:
@@ -92,27 +96,36 @@ def prepack_weights(module: ir.Module, entry: str = "main") -> dict[int, Prepack
     perms: dict[int, Prepack] = {}
     args = main.regions[0].blocks[0].arguments
     for i, attrs in enumerate(ir.ArrayAttr(main.attributes["arg_attrs"])):
-        dct = ir.DictAttr(attrs)
-        if WEIGHT_ATTR not in dct:
+        if WEIGHT_ATTR not in ir.DictAttr(attrs):
             continue
-        arg = args[i]
-        chain = _transpose_of(arg)
-        if chain is not None:
-            _set_arg_type(main, i, chain[1].results[0].type)
-            perms[i] = _fold(chain, arg)
+        fn, index = main, i
+        use = _single_use(args[i])
+        if use and use[0].name == "func.call":
+            callee = fns.get(ir.FlatSymbolRefAttr(use[0].attributes["callee"]).value)
+            if callee is None:
+                continue
+            fn, index = callee, use[1]
+        prepack = _prepack(fn, index, panel)
+        if prepack is None:
             continue
-        use = _single_use(arg)
-        if not use or use[0].name != "func.call":
-            continue
-        callee = fns.get(ir.FlatSymbolRefAttr(use[0].attributes["callee"]).value)
-        if callee is None:
-            continue
-        inner = callee.regions[0].blocks[0].arguments[use[1]]
-        chain = _transpose_of(inner)
-        if chain is None:
-            continue
-        new_type = chain[1].results[0].type
-        _set_arg_type(main, i, new_type)
-        _set_arg_type(callee, use[1], new_type)
-        perms[i] = _fold(chain, inner)
+        new_type = fn.regions[0].blocks[0].arguments[index].type
+        if fn != main:
+            _set_arg_type(main, i, new_type)
+        perms[i] = prepack
     return perms
+
+
+def _prepack(fn: ir.Operation, index: int, panel: int) -> Prepack | None:
+    """Fold the transpose of, or pack the matmul reading, argument `index` of `fn` (whose
+    type is updated); None if neither applies."""
+    arg = fn.regions[0].blocks[0].arguments[index]
+    chain = _transpose_of(arg)
+    if chain is not None:
+        _set_arg_type(fn, index, chain[1].results[0].type)
+        return _fold(chain, arg)
+    matmul = packable(arg, panel) if panel > 1 else None
+    if matmul is None:
+        return None
+    shape, perm, packed = pack(matmul, arg, panel)
+    _set_arg_type(fn, index, packed)
+    return Prepack(shape, perm)
