@@ -72,6 +72,15 @@ class BenchResult:
         """Median time of variant `name` / median time of `base` (> 1: slower than base)."""
         return self.variants[name].median_ms / self.variants[base].median_ms
 
+    def paired_ratio(self, name: str, base: str = UNFUSED) -> tuple[float, float, float]:
+        """Median over rounds of (time of `name` / time of `base` in the same round), with
+        a distribution-free 95% confidence interval of that median: (median, low, high).
+        Both runs of a round are timed seconds apart, so drift of the machine's speed
+        over the benchmark cancels in each ratio (it does not in `time_ratio`)."""
+        ratios = sorted(a / b for a, b in zip(self.variants[name].times_ms,
+                                              self.variants[base].times_ms, strict=True))
+        return statistics.median(ratios), *median_interval(ratios)
+
     @property
     def kernel_ratio(self) -> float:
         """Our fused kernels / onnxruntime's non-Constant nodes (nan when it has none)."""
@@ -90,6 +99,7 @@ class BenchResult:
             data["variants"][name].update(median_ms=variant.median_ms, min_ms=variant.min_ms,
                                           time_vs_onnxruntime=self.time_ratio(name))
         data.update(fused_vs_unfused_time=self.time_ratio(FUSED, UNFUSED),
+                    fused_vs_unfused_paired=self.paired_ratio(FUSED),
                     kernel_ratio_fused_vs_onnxruntime=self.kernel_ratio,
                     max_rel_error=self.max_rel_error, jit_threads=1)
         return data
@@ -120,14 +130,29 @@ def _ort_session(model: str | onnx.ModelProto, threads: int,
     return session, time.perf_counter() - start
 
 
-def _onnxruntime(model: str | onnx.ModelProto, threads: int,
-                 names: Sequence[str]) -> tuple[Runner, Variant, int, int]:
-    """onnxruntime's runner (inputs `names`, in order) and variant, plus its optimised
-    graph's node counts."""
+def _ort_session_and_nodes(model: str | onnx.ModelProto, threads: int
+                           ) -> tuple[Any, float, int, int]:
+    """An onnxruntime session (`_ort_session`), its build time and its optimised graph's
+    node counts (`count_nodes`)."""
     with tempfile.TemporaryDirectory(prefix="dnnf-bench-") as tmp:
         path = os.path.join(tmp, "optimized.onnx")
         session, seconds = _ort_session(model, threads, path)
         nodes, non_constant = count_nodes(onnx.load(path))
+    return session, seconds, nodes, non_constant
+
+
+def ort_kernels(model: str | onnx.ModelProto, threads: int = 1) -> int:
+    """Nodes of onnxruntime's optimised graph that are not Constant (its kernel count, the
+    one `kernel_ratio` divides by). It depends on the CPU: onnxruntime picks fusions by the
+    instruction set it finds."""
+    return _ort_session_and_nodes(model, threads)[3]
+
+
+def _onnxruntime(model: str | onnx.ModelProto, threads: int,
+                 names: Sequence[str]) -> tuple[Runner, Variant, int, int]:
+    """onnxruntime's runner (inputs `names`, in order) and variant, plus its optimised
+    graph's node counts."""
+    session, seconds, nodes, non_constant = _ort_session_and_nodes(model, threads)
 
     def run(arrays: list[np.ndarray]) -> list[np.ndarray]:
         return list(session.run(None, dict(zip(names, arrays, strict=True))))
@@ -205,6 +230,18 @@ def bench(model: str | onnx.ModelProto, *, name: str | None = None, threads: int
                        {v.name: v for v in (fused, unfused, ort)}, nodes, non_constant)
 
 
+def median_interval(ordered: Sequence[float]) -> tuple[float, float]:
+    """A 95% confidence interval of the median of the sorted sample `ordered`: two order
+    statistics, valid whatever the distribution of the sample (the number of values below
+    the true median is Binomial(n, 1/2); its normal approximation picks the ranks)."""
+    n = len(ordered)
+    half = 0.98 * math.sqrt(n)  # 1.96 standard deviations of Binomial(n, 1/2)
+    # Ranks (1-based) floor(n/2 - half) and ceil(1 + n/2 + half); n = 100: 40th and 61st.
+    low = max(0, math.floor(n / 2 - half) - 1)
+    high = min(n - 1, math.ceil(n / 2 + half))
+    return ordered[low], ordered[high]
+
+
 def geometric_mean(values: Sequence[float]) -> float:
     """Geometric mean of the finite positive values (nan if there are none)."""
     usable = [v for v in values if v > 0 and math.isfinite(v)]
@@ -244,20 +281,28 @@ def format_result(r: BenchResult) -> str:
                      "compile s"], rows),
              f"onnxruntime optimised graph: {r.ort_nodes} nodes, {r.ort_nodes_no_constant} "
              f"without Constant",
-             f"fused / unfused time: {r.time_ratio(FUSED, UNFUSED):.2f}x",
+             f"fused / unfused time: {r.time_ratio(FUSED, UNFUSED):.2f}x; per round: "
+             f"{_paired(r)}",
              f"kernels fused / onnxruntime: {r.kernel_ratio:.2f}",
              f"max relative error vs onnxruntime: fused {fused.max_rel_error:.2g}, "
              f"unfused {unfused.max_rel_error:.2g}"]
     return "\n".join(lines)
 
 
+def _paired(r: BenchResult) -> str:
+    """`paired_ratio` of fused vs unfused as text: median [95% interval]."""
+    median, low, high = r.paired_ratio(FUSED)
+    return f"{median:.2f}x [{low:.2f}, {high:.2f}]"
+
+
 def format_summary(results: Sequence[BenchResult]) -> str:
     """One row per model, then the geometric mean of fused kernels / onnxruntime nodes."""
     rows = [[r.model, str(r.variants[FUSED].kernels), str(r.variants[UNFUSED].kernels),
              str(r.ort_nodes_no_constant), f"{r.time_ratio(FUSED):.2f}x",
-             f"{r.time_ratio(UNFUSED):.2f}x", f"{r.max_rel_error:.2g}"] for r in results]
+             f"{r.time_ratio(UNFUSED):.2f}x", _paired(r), f"{r.max_rel_error:.2g}"]
+            for r in results]
     header = ["model", "fused kernels", "unfused kernels", "ort nodes", "fused/ort time",
-              "unfused/ort time", "max rel err"]
+              "unfused/ort time", "fused/unfused per round [95%]", "max rel err"]
     mean = geometric_mean([r.kernel_ratio for r in results])
     return (_table(header, rows)
             + f"\ngeometric mean of kernels fused / onnxruntime: {mean:.2f} "

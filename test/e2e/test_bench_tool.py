@@ -89,6 +89,7 @@ def test_json_has_every_number(result: BenchResult) -> None:
             variant)
     assert data["kernel_ratio_fused_vs_onnxruntime"] == result.kernel_ratio
     assert data["fused_vs_unfused_time"] == result.time_ratio(FUSED, UNFUSED)
+    assert data["fused_vs_unfused_paired"] == list(result.paired_ratio(FUSED))
 
 
 def test_tables(result: BenchResult) -> None:
@@ -110,6 +111,34 @@ def test_tables(result: BenchResult) -> None:
                                       str(result.ort_nodes)]
     assert summary[-1].startswith(f"geometric mean of kernels fused / onnxruntime: "
                                   f"{result.kernel_ratio:.2f} (2 models)")
+
+
+def test_paired_ratio_cancels_drift() -> None:
+    """Fused is 0.9x of unfused in every round while the machine slows down 3x over the
+    run: the ratio of medians is off, the per-round ratio is not."""
+    slow = [1.0 + 2.0 * i / 99 for i in range(100)]
+    unfused = [10.0 * f for f in slow]
+    fused = [9.0 * f for f in slow]
+    variants = {FUSED: bench_lib.Variant(FUSED, 1, 0.0, fused),
+                UNFUSED: bench_lib.Variant(UNFUSED, 2, 0.0, unfused),
+                ORT: bench_lib.Variant(ORT, 1, 0.0, unfused)}
+    result = BenchResult("drift", 1, 100, 0, 0, variants, 1, 1)
+    assert result.paired_ratio(FUSED) == pytest.approx((0.9, 0.9, 0.9))
+    shuffled = dict(variants)
+    shuffled[FUSED] = bench_lib.Variant(FUSED, 1, 0.0, fused[50:] + fused[:50])
+    skewed = BenchResult("drift", 1, 100, 0, 0, shuffled, 1, 1)
+    assert skewed.time_ratio(FUSED, UNFUSED) == pytest.approx(0.9)  # same medians
+    _, low, high = skewed.paired_ratio(FUSED)
+    assert low < 0.9 < high  # rounds no longer paired: a wide interval, honestly
+    assert "per round: 0.90x [0.90, 0.90]" in bench_lib.format_result(result)
+
+
+def test_median_interval() -> None:
+    ordered = list(range(100))
+    low, high = bench_lib.median_interval(ordered)
+    assert (low, high) == (39, 60)  # the 40th and 61st of 100: P(40 <= Bin(100, 1/2) <= 60)
+    assert bench_lib.median_interval([3.0]) == (3.0, 3.0)
+    assert bench_lib.median_interval([1.0, 2.0]) == (1.0, 2.0)
 
 
 def test_geometric_mean_and_threads_note() -> None:
