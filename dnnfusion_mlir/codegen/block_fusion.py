@@ -20,8 +20,9 @@ Root tiles (static sizes that divide the loop range, so slices keep static shape
 * otherwise: unit tiles on leading parallel loops, `ROW_TILE` rows on the second-to-last
   parallel loop (matmul M, softmax/layer-norm rows), the last parallel loop whole;
 * a root with one row or pixel (a classifier's 1 x N gemm + bias + activation, a
-  squeeze-excite 1x1 conv) whose block reduces only in matmuls, convs and pools: up to
-  `COLUMN_TILE` (64) of its largest loop (columns, channels) per tile instead.
+  squeeze-excite 1x1 conv, a global average pool's division) whose block recomputes no
+  reduction per column tile (`_no_reduction_over_outputs`): up to `COLUMN_TILE` (64) of
+  its largest loop (columns, channels) per tile instead.
 """
 
 from __future__ import annotations
@@ -163,18 +164,52 @@ _OUTPUT_SAFE = ("linalg.matmul", "linalg.batch_matmul", "linalg.conv", "linalg.d
                 "linalg.pooling", PACKED_MATMUL)
 
 
-def _no_reduction_over_outputs(fn: ir.Operation, infos: dict[int, LoopInfo],
+def _no_reduction_over_outputs(fn: ir.Operation, root: ir.Operation,
+                               infos: dict[int, LoopInfo],
                                tags: dict[int, ir.Operation]) -> bool:
-    """Whether every reduction of the block is a matmul's, conv's or pooling's: tiling the
-    root's columns then recomputes nothing. A softmax or norm reduces over the columns;
-    a column tile would redo the whole row's reduction per tile."""
+    """Whether tiling the root's columns recomputes no reduction of the block: every
+    reduction is a matmul's, conv's or pooling's, or has the root's result shape and reaches
+    the root through element-wise ops only (a global average pool's channel sums under
+    their division: a column tile is a slice of that reduction's output too). A softmax or
+    norm reduces over the columns into one value per row, and a squeeze-excite block's
+    pool feeds a conv that reads every channel: a column tile would redo those reductions
+    whole."""
+    shape = _result_shape(root)
     for op in fn.regions[0].blocks[0].operations:
         tag = next((t for t, o in tags.items() if o == op.operation), None)
         if tag is None or tag not in infos:
             continue
         info = infos[tag]
-        if "reduction" in info.iterators and not info.name.startswith(_OUTPUT_SAFE):
+        if "reduction" in info.iterators and not info.name.startswith(_OUTPUT_SAFE) and \
+                (_result_shape(op.operation) != shape or
+                 not _elementwise_to(op.operation, root, infos, tags)):
             return False
+    return True
+
+
+def _result_shape(op: ir.Operation) -> list[int] | None:
+    """The static shape of `op`'s first result, leading unit dims dropped."""
+    if not len(op.results) or not isinstance(op.results[0].type, ir.RankedTensorType):
+        return None
+    shape = list(ir.RankedTensorType(op.results[0].type).shape)
+    while shape and shape[0] == 1:
+        shape.pop(0)
+    return shape
+
+
+def _elementwise_to(op: ir.Operation, root: ir.Operation, infos: dict[int, LoopInfo],
+                    tags: dict[int, ir.Operation]) -> bool:
+    """Whether every reader of `op`'s results, and of theirs up to `root` (included), is a
+    reshape or an all-parallel op."""
+    work = [u.owner.operation for r in op.results for u in r.uses]
+    while work:
+        user = work.pop()
+        tag = next((t for t, o in tags.items() if o == user), None)
+        parallel = tag is not None and tag in infos and "reduction" not in infos[tag].iterators
+        if not (parallel or user.name in _RESHAPES):
+            return False
+        if user != root:
+            work.extend(u.owner.operation for r in user.results for u in r.uses)
     return True
 
 
@@ -268,7 +303,7 @@ def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
     windowed = any(any(w in op.operation.name for w in _WINDOWED)
                    for op in fn.regions[0].blocks[0].operations)
     tiles = root_tiles(infos[tag], windowed)
-    if _one_trip(infos[tag], tiles) and _no_reduction_over_outputs(fn, infos, tags):
+    if _one_trip(infos[tag], tiles) and _no_reduction_over_outputs(fn, root, infos, tags):
         tiles = column_tiles(infos[tag])
     # A one-trip loop is folded away again: nothing would be fused (and duplicating
     # producers for it would only add loop nests).

@@ -128,3 +128,61 @@ func.func @excite_conv(%x: tensor<1x8x1x1xf32>, %w: tensor<32x8x1x1xf32>, %b: te
   %y = "dnnf.sigmoid"(%a) {mapping = "one_to_one"} : (tensor<1x32x1x1xf32>) -> tensor<1x32x1x1xf32>
   return %y : tensor<1x32x1x1xf32>
 }
+
+// -----
+
+// A global average pool + flatten (a classifier head): the channel sums and their division
+// are one row, so channels are tiled (64 of 128 per tile); the sums have the root's shape,
+// so a channel tile sums only its channels and recomputes nothing.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK: scf.forall
+// CHECK: linalg.generic
+// CHECK-SAME: "reduction", "reduction"
+// CHECK: -> tensor<1x64xf32>
+// CHECK: arith.divf
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: linalg.
+// CHECK: return
+func.func @pool_head(%x: tensor<1x128x5x5xf32>) -> tensor<1x128xf32> {
+  %p = "dnnf.global_average_pool"(%x) {mapping = "many_to_many"} : (tensor<1x128x5x5xf32>) -> tensor<1x128x1x1xf32>
+  %f = "dnnf.flatten"(%p) {axis = 1 : i64, mapping = "reorganize"} : (tensor<1x128x1x1xf32>) -> tensor<1x128xf32>
+  return %f : tensor<1x128xf32>
+}
+
+// -----
+
+// Not a one-row softmax: its max and sum reduce over the columns into one value per row,
+// so a column tile would redo them; the block is left as it is (several loop nests).
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-NOT: scf.forall
+// CHECK: return
+func.func @row_softmax(%x: tensor<1x256xf32>) -> tensor<1x256xf32> {
+  %s = "dnnf.softmax"(%x) {axis = 1 : i64, mapping = "many_to_many"} : (tensor<1x256xf32>) -> tensor<1x256xf32>
+  return %s : tensor<1x256xf32>
+}
+
+// -----
+
+// A reduction with the root's shape that reaches the root through a matmul (which reads
+// all of it per column): a column tile would recompute the whole reduction, so the block
+// keeps its loop nests. (Written in linalg: the planner never puts such a pair in one
+// block; the guard does not rely on that.)
+// RUN: dnnf-opt %s --split-input-file --dnnf-fuse-blocks | FileCheck %s --check-prefix=GUARD
+// GUARD-LABEL: func.func private @dnnf_block_7
+// GUARD-NOT: scf.forall
+// GUARD: linalg.matmul
+// GUARD: return
+func.func private @dnnf_block_7(%x: tensor<1x64x5x5xf32>, %w: tensor<64x64xf32>) -> tensor<1x64xf32> attributes {dnnf.block = 7 : i64, dnnf.fused = "many_to_many"} {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x64xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x64xf32>) -> tensor<1x64xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(a, b, c, d) -> (a, b, c, d)>, affine_map<(a, b, c, d) -> (a, b)>], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%x : tensor<1x64x5x5xf32>) outs(%f : tensor<1x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %a = arith.addf %out, %in : f32
+    linalg.yield %a : f32
+  } -> tensor<1x64xf32>
+  %e2 = tensor.empty() : tensor<1x64xf32>
+  %f2 = linalg.fill ins(%z : f32) outs(%e2 : tensor<1x64xf32>) -> tensor<1x64xf32>
+  %m = linalg.matmul ins(%s, %w : tensor<1x64xf32>, tensor<64x64xf32>) outs(%f2 : tensor<1x64xf32>) -> tensor<1x64xf32>
+  return %m : tensor<1x64xf32>
+}
