@@ -176,15 +176,21 @@ def _no_reduction_over_outputs(fn: ir.Operation, root: ir.Operation,
     whole."""
     shape = _result_shape(root)
     for op in fn.regions[0].blocks[0].operations:
-        tag = next((t for t, o in tags.items() if o == op.operation), None)
-        if tag is None or tag not in infos:
+        info = _info_of(op.operation, infos, tags)
+        if info is None:
             continue
-        info = infos[tag]
         if "reduction" in info.iterators and not info.name.startswith(_OUTPUT_SAFE) and \
                 (_result_shape(op.operation) != shape or
                  not _elementwise_to(op.operation, root, infos, tags)):
             return False
     return True
+
+
+def _info_of(op: ir.Operation, infos: dict[int, LoopInfo],
+             tags: dict[int, ir.Operation]) -> LoopInfo | None:
+    """The loop ranges of `op` (a tagged linalg op), None for other ops."""
+    tag = next((t for t, o in tags.items() if o == op), None)
+    return infos.get(tag) if tag is not None else None
 
 
 def _result_shape(op: ir.Operation) -> list[int] | None:
@@ -204,8 +210,8 @@ def _elementwise_to(op: ir.Operation, root: ir.Operation, infos: dict[int, LoopI
     work = [u.owner.operation for r in op.results for u in r.uses]
     while work:
         user = work.pop()
-        tag = next((t for t, o in tags.items() if o == user), None)
-        parallel = tag is not None and tag in infos and "reduction" not in infos[tag].iterators
+        info = _info_of(user, infos, tags)
+        parallel = info is not None and "reduction" not in info.iterators
         if not (parallel or user.name in _RESHAPES):
             return False
         if user != root:
@@ -297,17 +303,17 @@ def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
     root = _root(fn)
     if root is None or loop_nests(fn) <= 1:
         return None
-    tag = next((t for t, o in tags.items() if o == root), None)
-    if tag is None or tag not in infos:
+    info = _info_of(root, infos, tags)
+    if info is None:
         return None
     windowed = any(any(w in op.operation.name for w in _WINDOWED)
                    for op in fn.regions[0].blocks[0].operations)
-    tiles = root_tiles(infos[tag], windowed)
-    if _one_trip(infos[tag], tiles) and _no_reduction_over_outputs(fn, root, infos, tags):
-        tiles = column_tiles(infos[tag])
+    tiles = root_tiles(info, windowed)
+    if _one_trip(info, tiles) and _no_reduction_over_outputs(fn, root, infos, tags):
+        tiles = column_tiles(info)
     # A one-trip loop is folded away again: nothing would be fused (and duplicating
     # producers for it would only add loop nests).
-    if _one_trip(infos[tag], tiles):
+    if _one_trip(info, tiles):
         return None
     members = _fusable(fn, root)
     i64 = ir.IntegerType.get_signless(64)

@@ -30,6 +30,13 @@ def is_heavy(op: ir.Operation) -> bool:
     return op.name.startswith(HEAVY) or PACKED_ATTR in op.attributes
 
 
+def fill_of(value: ir.Value) -> ir.Operation | None:
+    """The `linalg.fill` producing `value`, if it is one."""
+    owner = value.owner
+    owner = owner.operation if isinstance(owner, ir.OpView) else owner
+    return owner if isinstance(owner, ir.Operation) and owner.name == "linalg.fill" else None
+
+
 def symbol(fn: ir.Operation) -> str:
     """The symbol name of a function."""
     return ir.StringAttr(fn.attributes["sym_name"]).value

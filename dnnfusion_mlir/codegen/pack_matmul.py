@@ -26,7 +26,7 @@ packed, 35 unpacked in the same runs (onnxruntime 76-88).
 from __future__ import annotations
 
 from dnnfusion_mlir._mlir import arith, ir, linalg, tensor
-from dnnfusion_mlir.codegen.block_ir import PACKED_ATTR
+from dnnfusion_mlir.codegen.block_ir import PACKED_ATTR, fill_of
 
 _PLAIN_B = "(d0, d1, d2) -> (d2, d1)"
 _TRANSPOSED_B = "(d0, d1, d2) -> (d1, d2)"
@@ -55,7 +55,7 @@ def packable(value: ir.Value, panel: int) -> ir.Operation | None:
     n = ir.RankedTensorType(op.results[0].type).shape[1]
     ty = ir.RankedTensorType(op.operands[2].type)
     if not ty.has_static_shape or str(ty.element_type) != "f32" or \
-            _fill_of(op.operands[2]) is None:
+            fill_of(op.operands[2]) is None:
         return None
     return op if n % panel == 0 and n > panel else None
 
@@ -67,7 +67,7 @@ def pack(op: ir.Operation, value: ir.Value, panel: int
     permutation) and the packed type, which the caller gives the argument (and its
     function's type)."""
     transposed = _maps(op)[1] == _TRANSPOSED_B
-    a, fill = op.operands[0], _fill_of(op.operands[2])
+    a, fill = op.operands[0], fill_of(op.operands[2])
     assert fill is not None  # packable() checked it
     m, n = ir.RankedTensorType(op.results[0].type).shape
     k = ir.RankedTensorType(a.type).shape[1]
@@ -84,13 +84,6 @@ def pack(op: ir.Operation, value: ir.Value, panel: int
     if transposed:  # B [N, K] -> [N/P, P, K] -> [N/P, K, P]
         return [n // panel, panel, k], [0, 2, 1], packed
     return [k, n // panel, panel], [1, 0, 2], packed  # B [K, N] -> [K, N/P, P] -> ...
-
-
-def _fill_of(value: ir.Value) -> ir.Operation | None:
-    """The `linalg.fill` producing `value`, if it is one."""
-    owner = value.owner
-    owner = owner.operation if isinstance(owner, ir.OpView) else owner
-    return owner if isinstance(owner, ir.Operation) and owner.name == "linalg.fill" else None
 
 
 def _packed_generic(a: ir.Value, b: ir.Value, acc: ir.Value) -> ir.Operation:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dnnfusion_mlir._mlir import ir, linalg, passmanager, tensor
-from dnnfusion_mlir.codegen.block_ir import PACKED_ATTR
+from dnnfusion_mlir.codegen.block_ir import PACKED_ATTR, fill_of
 from dnnfusion_mlir.codegen.host_cpu import VectorUnit, host_vector_unit
 
 SCHED_ATTR = "dnnf.sched"
@@ -159,12 +159,8 @@ def loop_infos(module: ir.Module, ops: list[ir.Operation]) -> dict[int, LoopInfo
 
 def _init_is_fill(op: ir.Operation, operand: int) -> bool:
     """True if operand `operand` of `op` is a single-use ``linalg.fill`` result."""
-    owner = op.operands[operand].owner
-    if not isinstance(owner, ir.Operation) and hasattr(owner, "operation"):
-        owner = owner.operation
-    if not isinstance(owner, ir.Operation) or owner.name != "linalg.fill":
-        return False
-    return sum(1 for _ in owner.results[0].uses) == 1
+    fill = fill_of(op.operands[operand])
+    return fill is not None and sum(1 for _ in fill.results[0].uses) == 1
 
 
 # ------------------------------------------------------------------ tile size choice
@@ -388,13 +384,11 @@ def _as_value(built: ir.Value | ir.OpView | ir.Operation | ir.OpResultList) -> i
 
 def _nhwc_init(init: ir.Value) -> ir.Value:
     """NHWC accumulator: a fresh fill if `init` is a fill, else the transposed tensor."""
-    owner = init.owner
-    if isinstance(owner, ir.OpView):
-        owner = owner.operation
-    if isinstance(owner, ir.Operation) and owner.name == "linalg.fill":
+    fill = fill_of(init)
+    if fill is not None:
         ty = init.type
         empty = tensor.empty([ty.shape[p] for p in _TO_NHWC], ty.element_type)
-        return _as_value(linalg.fill(owner.operands[0], outs=[empty]))
+        return _as_value(linalg.fill(fill.operands[0], outs=[empty]))
     return _transpose(init, _TO_NHWC)
 
 

@@ -183,10 +183,8 @@ class Planner:
         tiles, each slice would be one more nest copying its part out; in its reader's
         block it is only an offset in the reader's indexing. (Parts of a data-movement
         chain, ShuffleNet's channel split, stay with it: that block is a copy anyway.)"""
-        edges = [(p, cand) for p in self.pred(cand) if p in members]
-        edges += [(cand, m) for m in members if cand in self.pred(m)]
         return any(self.nodes[s].name == "dnnf.slice" and self._split_contraction(p)
-                   for p, s in edges)
+                   for p, s in self._edges(cand, members))
 
     def _concat_meets_reader(self, cand: int, members: set[int]) -> bool:
         """Whether `cand` and the block meet on an edge p -> r that keeps a concat apart
@@ -203,11 +201,14 @@ class Planner:
 
         Such an element-wise r becomes the prologue of its own consumer instead."""
         union = members | {cand}
-        edges = [(p, cand) for p in self.pred(cand) if p in members]
-        edges += [(cand, m) for m in members if cand in self.pred(m)]
         return any((_is_concat(self.nodes[p]) and not _is_data_movement(self.nodes[r]))
                    or (_is_elementwise(self.nodes[r]) and self._read_by_concat(p, union))
-                   for p, r in edges)
+                   for p, r in self._edges(cand, members))
+
+    def _edges(self, cand: int, members: set[int]) -> list[tuple[int, int]]:
+        """The (producer, consumer) edges between `cand` and the block's `members`."""
+        return ([(p, cand) for p in self.pred(cand) if p in members]
+                + [(cand, m) for m in members if cand in self.pred(m)])
 
     def _read_by_concat(self, p: int, inside: set[int]) -> bool:
         """Whether a concat outside `inside` reads `p`'s result."""
@@ -380,8 +381,7 @@ def corf_pattern(planner: Planner, block: list[int], cand: int) -> bool:
 
 def _is_elementwise(node: EcgNode) -> bool:
     """One-to-One and computing (not a concat, slice or other data movement)."""
-    return node.mapping == MappingType.ONE_TO_ONE and \
-        node.name.removeprefix("dnnf.") not in DATA_MOVEMENT
+    return node.mapping == MappingType.ONE_TO_ONE and not _is_data_movement(node)
 
 
 def _is_data_movement(node: EcgNode) -> bool:
