@@ -12,11 +12,16 @@ producers compute only the slice their consumer's tile reads, so block intermedi
 never materialised as whole tensors. A step that does not apply is skipped (the sequence
 suppresses failures) and the op stays its own loop nest, which the kernel count shows.
 
-Root tiles (static sizes that divide the loop range, so slices keep static shapes):
-* blocks with a convolution or pooling op, 4-D root: up to `CONV_ROW_TILE` (4) output rows
-  (of the outermost spatial dim with two or more) of all channels, at least two tiles per
-  map (``[1, 0, 4, 0]`` for NCHW, ``[1, 4, 0, 0]`` for an NHWC conv root); the per-op conv
-  schedule then tiles single rows and vectorises;
+Root tiles (static sizes, so slices keep static shapes):
+* blocks with a convolution or pooling op, 4-D root: `CONV_ROW_TILE` (4) output rows (of
+  the outermost spatial dim with two or more) of all channels, fewer on maps of under 8
+  rows (at least two tiles per map): ``[1, 0, 4, 0]`` for NCHW, ``[1, 4, 0, 0]`` for an
+  NHWC conv root. When that size does not divide the rows (AlexNet's 31-, 15- and 7-row
+  maps) and the rows are the only tiled loop, the loop is an `scf.for` whose last, shorter
+  tile is peeled off (`transform.loop.peel`): both parts keep static shapes, and the
+  remainder is the same loop nest's last iteration (its ops carry `PEELED_ATTR` and are
+  not counted as nests of their own). Otherwise the tile is the largest divisor of the
+  rows up to that size. The per-op conv schedule then tiles single rows and vectorises;
 * otherwise: unit tiles on leading parallel loops, `ROW_TILE` rows on the second-to-last
   parallel loop (matmul M, softmax/layer-norm rows), the last parallel loop whole;
 * a root with one row or pixel (a classifier's 1 x N gemm + bias + activation, a
@@ -56,6 +61,8 @@ MAX_USES = 3
 #: tiles re-read fewer input rows ((T + K - 1) / T instead of K). 4 vs 1 row: ResNet-50
 #: fused 0.91x of unfused time instead of 1.04x, Inception 1.10x instead of 1.35x.
 CONV_ROW_TILE = 4
+#: Unit attribute on the ops of a peeled last tile (`_peel_step`).
+PEELED_ATTR = "dnnf.peeled"
 #: Columns (or output channels) per tile of a one-row root (`column_tiles`).
 COLUMN_TILE = 64
 
@@ -68,8 +75,8 @@ def _is_tileable(op: ir.Operation) -> bool:
 
 def _is_kernel(op: ir.Operation) -> bool:
     name = op.name
-    return (name.startswith("linalg.") and name not in _NOT_KERNELS) or name in (
-        "scf.forall", "scf.for", "tensor.pad")
+    return ((name.startswith("linalg.") and name not in _NOT_KERNELS) or name in (
+        "scf.forall", "scf.for", "tensor.pad")) and PEELED_ATTR not in op.attributes
 
 
 def loop_nests(fn: ir.Operation) -> int:
@@ -121,8 +128,9 @@ def _root_of(value: ir.Value) -> ir.Operation | None:
     return None
 
 
-def root_tiles(info: LoopInfo, windowed: bool) -> list[int]:
-    """Tile sizes of the block root's loops (0 = not tiled)."""
+def root_tiles(info: LoopInfo, windowed: bool, peel: bool = True) -> list[int]:
+    """Tile sizes of the block root's loops (0 = not tiled); without `peel`, only sizes
+    that divide the rows."""
     par = [d for d, it in enumerate(info.iterators) if it == "parallel"]
     tiles = [0] * len(info.ranges)
     if windowed and len(par) >= 4:
@@ -133,13 +141,28 @@ def root_tiles(info: LoopInfo, windowed: bool) -> list[int]:
         tiles[par[0]] = 1
         # At least two row tiles: a one-trip loop fuses nothing (small late-stage maps).
         rows = info.ranges[row]
-        tiles[row] = largest_divisor(rows, max(1, min(CONV_ROW_TILE, rows // 2)))
+        size = max(1, min(CONV_ROW_TILE, rows // 2))
+        tiles[row] = size
+        if not (peel and _peelable(info, tiles)):
+            tiles[row] = largest_divisor(rows, size)
         return tiles
     for d in par[:-2]:
         tiles[d] = 1
     if len(par) >= 2:
         tiles[par[-2]] = largest_divisor(info.ranges[par[-2]], ROW_TILE)
     return tiles
+
+
+def _tiled_loops(info: LoopInfo, tiles: list[int]) -> list[int]:
+    """The loops `tiles` splits into more than one tile."""
+    return [d for d, t in enumerate(tiles) if t and info.ranges[d] > t]
+
+
+def _peelable(info: LoopInfo, tiles: list[int]) -> bool:
+    """Whether `tiles` tile exactly one loop, with a size that leaves a shorter last tile:
+    that loop is peeled (`_peel_step`)."""
+    loops = _tiled_loops(info, tiles)
+    return len(loops) == 1 and info.ranges[loops[0]] % tiles[loops[0]] != 0
 
 
 def column_tiles(info: LoopInfo) -> list[int]:
@@ -289,12 +312,14 @@ def _duplicate(op: ir.Operation, uses: list[tuple[ir.Operation, int]]) -> None:
 
 def _one_trip(info: LoopInfo, tiles: list[int]) -> bool:
     """Whether `tiles` give the root's loop a single iteration (or tile nothing)."""
-    return max((r // t for r, t in zip(info.ranges, tiles, strict=True) if t), default=1) <= 1
+    return not _tiled_loops(info, tiles)
 
 
 def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
-                tags: dict[int, ir.Operation]) -> list[list[str]] | None:
-    """Transform steps for one block: tile the root, then one step per member to fuse.
+                tags: dict[int, ir.Operation],
+                peel: bool = True) -> tuple[list[list[str]], bool] | None:
+    """Transform steps for one block: tile the root, then one step per member to fuse (and
+    whether a last step peels the root's loop).
 
     Each step is its own failure-suppressing sequence that finds the block's loop again by
     the `dnnf.block_loop_<id>` annotation, so a producer that cannot be fused only leaves
@@ -308,7 +333,7 @@ def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
         return None
     windowed = any(any(w in op.operation.name for w in _WINDOWED)
                    for op in fn.regions[0].blocks[0].operations)
-    tiles = root_tiles(info, windowed)
+    tiles = root_tiles(info, windowed, peel)
     if _one_trip(info, tiles) and _no_reduction_over_outputs(fn, root, infos, tags):
         tiles = column_tiles(info)
     # A one-trip loop is folded away again: nothing would be fused (and duplicating
@@ -319,10 +344,16 @@ def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
     i64 = ir.IntegerType.get_signless(64)
     root.attributes[ROOT_ATTR] = ir.IntegerAttr.get(i64, bid)
     mark = f"dnnf.block_loop_{bid}"
+    peel = _peelable(info, tiles)
+    # A loop to peel is an `scf.for` (`transform.loop.peel` takes no `scf.forall`) over the
+    # one tiled loop: loops of one tile get size 0, so `tile_using_for` makes one loop.
+    loops = _tiled_loops(info, tiles)
+    tile = (f"tile_using_for %root tile_sizes "
+            f"{[t if d in loops else 0 for d, t in enumerate(tiles)]}" if peel
+            else f"tile_using_forall %root tile_sizes {tiles}")
     steps = [[f"%root = transform.structured.match attributes {{{ROOT_ATTR} = {bid} : i64}} "
               f"in %r : ({ANY}) -> {ANY}",
-              f"%tiled, %loop = transform.structured.tile_using_forall %root "
-              f"tile_sizes {tiles} : ({ANY}) -> ({ANY}, {ANY})",
+              f"%tiled, %loop = transform.structured.{tile} : ({ANY}) -> ({ANY}, {ANY})",
               f'transform.annotate %loop "{mark}" : {ANY}']]
     for k, op in enumerate(reversed(members)):
         member = bid * 1000 + k
@@ -342,7 +373,23 @@ def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
             f": ({ANY}, {ANY}) -> ({ANY}, {ANY})",
             f'transform.annotate %new "{mark}" : {ANY}',
         ])
-    return steps
+    if peel:
+        steps.append(_peel_step(mark))
+    return steps, peel
+
+
+def _peel_step(mark: str) -> list[str]:
+    """Split the marked `scf.for` into its full tiles and the shorter last one, whose ops
+    (straight-line code once canonicalisation folds its one-trip loop) get `PEELED_ATTR`.
+    Sound: peeling only splits the iteration range; each part computes the same tiles."""
+    loop = '!transform.op<"scf.for">'
+    return [f"%loop = transform.structured.match attributes {{{mark}}} in %r "
+            f": ({ANY}) -> {ANY}",
+            f"%for = transform.cast %loop : {ANY} to {loop}",
+            f"%main, %rest = transform.loop.peel %for : ({loop}) -> ({ANY}, {ANY})",
+            f"%last = transform.structured.match interface{{TilingInterface}} in %rest "
+            f": ({ANY}) -> {ANY}",
+            f'transform.annotate %last "{PEELED_ATTR}" : {ANY}']
 
 
 def _unshare_empties(fn: ir.Operation) -> None:
@@ -363,18 +410,35 @@ def fuse_blocks(module: ModuleLike) -> dict[str, int]:
     """Tile-and-fuse every block function in place; returns loop nests per block function.
 
     Fusion is first tried on a copy of the module; a block whose loop nests would grow
-    (a producer that did not fuse after its readers were duplicated) is left as it was.
+    (a producer that did not fuse after its readers were duplicated) is left as it was,
+    and a block whose row loop was to be peeled but was not (its partial last tile would
+    keep dynamic shapes, which are not vectorised) gets dividing row tiles instead.
     """
     names = [symbol(fn) for fn in block_functions(module)]
     before = {symbol(fn): loop_nests(fn) for fn in block_functions(module)}
     trial = ir.Module.parse(str(module))
-    tried = _fuse(trial, skip=set())
+    tried, unpeeled = _fuse(trial, skip=set(), unpeeled=set())
     worse = {n for n in names if tried.get(n, 0) > before[n]}
-    return _fuse(module, skip=worse)
+    return _fuse(module, skip=worse, unpeeled=unpeeled)[0]
 
 
-def _fuse(module: ModuleLike, skip: set[str]) -> dict[str, int]:
-    """One tile-and-fuse run over the block functions not in `skip`."""
+def _has_peeled(fn: ir.Operation) -> bool:
+    found = False
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        nonlocal found
+        found = found or PEELED_ATTR in op.attributes
+        return ir.WalkResult.INTERRUPT if found else ir.WalkResult.ADVANCE
+
+    fn.walk(visit)
+    return found
+
+
+def _fuse(module: ModuleLike, skip: set[str],
+          unpeeled: set[str]) -> tuple[dict[str, int], set[str]]:
+    """One tile-and-fuse run over the block functions not in `skip`, peeling no loop of
+    those in `unpeeled`: loop nests per block function, and the blocks whose planned
+    peeling did not happen."""
     fns = block_functions(module)
     for fn in fns:
         _unshare_empties(fn)
@@ -383,16 +447,21 @@ def _fuse(module: ModuleLike, skip: set[str]) -> dict[str, int]:
     infos = loop_infos(module, [op.operation for op in ops])
     tags = {i: op.operation for i, op in enumerate(ops)}
     scripts = []
+    peeling = set()
     for fn in fns:
-        if symbol(fn) in skip:
+        name = symbol(fn)
+        if name in skip:
             continue
         bid = ir.IntegerAttr(fn.attributes["dnnf.block"]).value
-        steps = _plan_block(fn, bid, infos, tags)
-        if steps:
-            scripts.extend(steps)
+        plan = _plan_block(fn, bid, infos, tags, peel=name not in unpeeled)
+        if plan:
+            scripts.extend(plan[0])
+            if plan[1]:
+                peeling.add(name)
     if scripts:
         run_script(module, transform_script(scripts))
     strip_marks(module)
-    return {symbol(fn): loop_nests(fn) for fn in fns}
+    failed = {symbol(fn) for fn in fns if symbol(fn) in peeling and not _has_peeled(fn)}
+    return {symbol(fn): loop_nests(fn) for fn in fns}, failed
 
 

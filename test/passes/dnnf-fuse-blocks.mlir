@@ -70,6 +70,37 @@ func.func @conv_relu_pool(%x: tensor<1x4x8x8xf32>, %w: tensor<4x4x3x3xf32>) -> t
 
 // -----
 
+// Conv + ReLU on a 7-row map: 7 has no divisor between 1 and 3, so the rows are tiled by 3
+// in an `scf.for` (tiles 0-2, 3-5) and its last, one-row tile is peeled: static shapes in
+// both parts, and the peeled ops (the loop's last iteration, not nests of their own) carry
+// `dnnf.peeled`. No op of the block stays outside the two.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-NOT: linalg.conv
+// CHECK: scf.for %{{.*}} = %c0 to %c6 step %c3
+// CHECK: tensor.pad
+// CHECK: linalg.conv_2d_nchw_fchw
+// CHECK-SAME: -> tensor<1x4x3x7xf32>
+// CHECK: arith.maximumf
+// CHECK: scf.yield
+// CHECK: tensor.pad
+// CHECK: {dnnf.peeled} : tensor<1x4x2x7xf32> to tensor<1x4x3x9xf32>
+// CHECK: linalg.fill {dnnf.peeled}
+// CHECK: linalg.conv_2d_nchw_fchw {{.*}}dnnf.peeled
+// CHECK-SAME: -> tensor<1x4x1x7xf32>
+// CHECK: linalg.generic
+// CHECK-SAME: {dnnf.peeled}
+// CHECK: arith.maximumf
+// CHECK-NEXT: linalg.yield
+// CHECK-NOT: linalg.
+// CHECK: return
+func.func @conv_relu_prime_rows(%x: tensor<1x4x7x7xf32>, %w: tensor<4x4x3x3xf32>) -> tensor<1x4x7x7xf32> {
+  %a = "dnnf.conv"(%x, %w) {dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 0>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x7x7xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x7x7xf32>
+  %r = "dnnf.relu"(%a) {mapping = "one_to_one"} : (tensor<1x4x7x7xf32>) -> tensor<1x4x7x7xf32>
+  return %r : tensor<1x4x7x7xf32>
+}
+
+// -----
+
 // A classifier's one-row gemm + bias + ReLU: rows give one tile, so columns are tiled
 // (64 of 256 per tile) and the matmul computes its column slice inside the loop.
 // CHECK-LABEL: func.func private @dnnf_block_0
