@@ -20,10 +20,6 @@ from dnnfusion_mlir._mlir import capi_library, ir, linalg, passmanager
 BUFFERIZE_PASSES: tuple[str, ...] = (
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map}",
-    # Folds an `scf.for`'s memref results into its iter_args' buffers: a block returning
-    # a loop's result (a peeled tile loop) then returns the allocation itself, which
-    # becomes the out-param instead of being copied into it.
-    "canonicalize",
     "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true}",
     "cse",
     "canonicalize",
