@@ -344,7 +344,7 @@ def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
     i64 = ir.IntegerType.get_signless(64)
     root.attributes[ROOT_ATTR] = ir.IntegerAttr.get(i64, bid)
     mark = f"dnnf.block_loop_{bid}"
-    peel = _peelable(info, tiles)
+    peel = peel and _peelable(info, tiles)
     # A loop to peel is an `scf.for` (`transform.loop.peel` takes no `scf.forall`) over the
     # one tiled loop: loops of one tile get size 0, so `tile_using_for` makes one loop.
     loops = _tiled_loops(info, tiles)
@@ -423,6 +423,7 @@ def fuse_blocks(module: ModuleLike) -> dict[str, int]:
 
 
 def _has_peeled(fn: ir.Operation) -> bool:
+    """Whether an op of `fn` carries `PEELED_ATTR` (a peel step did its work)."""
     found = False
 
     def visit(op: ir.Operation) -> ir.WalkResult:

@@ -1,5 +1,5 @@
-"""Conv and pooling blocks on maps whose row count has no divisor in 2..4 (AlexNet's 31-,
-15- and 7-row maps): the root's row loop is peeled (codegen/block_fusion.py), tiles of 4
+"""Conv and pooling blocks on maps whose row tile (4, or half the rows) does not divide the
+rows (AlexNet's 31-, 15- and 7-row maps): the root's row loop is peeled (codegen/block_fusion.py), tiles of 4
 (or 3) rows plus a shorter last tile. Against onnxruntime and unfused, with padding at
 both ends of the map so the last tile's halo reaches the bottom padding."""
 
