@@ -8,8 +8,9 @@ For each block function with more than one loop nest, the *root* (the op produci
 function's last result) is tiled with `scf.forall` over its outer parallel loops, and every
 other tileable op of the block (linalg ops, `tensor.pad`) is fused into that loop, nearest
 producer first (`transform.structured.fuse_into_containing_op`, TilingInterface). Fused
-producers compute only the slice their consumer's tile reads, so block intermediates are
-never materialised as whole tensors. A step that does not apply is skipped (the sequence
+producers compute only the slice their consumer's tile reads, into tile-sized
+destinations (`_tile_buffers_step`), so block intermediates are never materialised as
+whole tensors, in time or in memory. A step that does not apply is skipped (the sequence
 suppresses failures) and the op stays its own loop nest, which the kernel count shows.
 
 Root tiles (static sizes, so slices keep static shapes):
@@ -318,8 +319,9 @@ def _one_trip(info: LoopInfo, tiles: list[int]) -> bool:
 def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
                 tags: dict[int, ir.Operation],
                 peel: bool = True) -> tuple[list[list[str]], bool] | None:
-    """Transform steps for one block: tile the root, then one step per member to fuse (and
-    whether a last step peels the root's loop).
+    """Transform steps for one block: tile the root, one step per member to fuse, maybe a
+    step peeling the root's loop (returned: whether there is one), and a last step giving
+    the fused producers tile-sized destinations.
 
     Each step is its own failure-suppressing sequence that finds the block's loop again by
     the `dnnf.block_loop_<id>` annotation, so a producer that cannot be fused only leaves
@@ -375,7 +377,23 @@ def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
         ])
     if peel:
         steps.append(_peel_step(mark))
+    steps.append(_tile_buffers_step(mark))
     return steps, peel
+
+
+def _tile_buffers_step(mark: str) -> list[str]:
+    """Fold each `tensor.extract_slice` of a `tensor.empty` in the block into an empty of
+    the slice's shape. A fused producer's destination is such a slice of an empty of its
+    whole result; folded, bufferization allocates one tile-sized buffer (hoisted out of the
+    loop) instead of a whole-size one that each tile writes a part of. Sound: an empty has
+    no contents, so a slice of it is an empty of the slice's shape; the loop's own result
+    (a slice of its iteration argument, not of an empty) is untouched."""
+    return [f"%loop = transform.structured.match attributes {{{mark}}} in %r "
+            f": ({ANY}) -> {ANY}",
+            f'%fn = transform.get_parent_op %loop {{op_name = "func.func"}} '
+            f": ({ANY}) -> {ANY}",
+            f"transform.apply_patterns to %fn {{ "
+            f"transform.apply_patterns.tensor.fold_tensor_empty }} : {ANY}"]
 
 
 def _peel_step(mark: str) -> list[str]:
