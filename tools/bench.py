@@ -1,10 +1,13 @@
-"""`dnnf-bench model.onnx | --family NAME | --all-families [--threads N] [--json out.json]`.
+"""`dnnf-bench model.onnx | --family NAME | --all-families [--threads N] [--processes N]
+[--json out.json]`.
 
 Compiles the model with fusion and without, builds an onnxruntime session (ORT_ENABLE_ALL,
 N intra-op threads, 1 inter-op thread), checks both of ours against onnxruntime on seeded
 random inputs, times all three in the same process and prints kernels, median/min times,
 time ratios and compile times (dnnfusion_mlir/bench.py). Exit 1 when an error exceeds
 --rtol (unless --no-check). dnnf's JIT code is single-threaded whatever --threads says.
+With --processes N, all of that runs in N fresh processes in turn, then a table of each
+process's per-round fused / unfused ratio and their median, min and max.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import onnx
 
 from dnnfusion_mlir import errors, model_zoo
 from dnnfusion_mlir.bench import BenchResult, bench, format_result, format_summary, geometric_mean
+from dnnfusion_mlir.tools._bench_processes import main_processes
 from dnnfusion_mlir.tools._cli import parse_shapes, run_cli
 
 
@@ -40,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="largest max relative error vs onnxruntime accepted")
     parser.add_argument("--no-check", action="store_true", help="exit 0 whatever the error")
     parser.add_argument("--json", metavar="PATH", help="write every number to this file")
+    parser.add_argument("--processes", type=int, default=1, metavar="N",
+                        help="run the benchmark in N fresh processes, one after another")
     return parser
 
 
@@ -104,6 +110,10 @@ def _main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if sum((args.model is not None, args.family is not None, args.all_families)) != 1:
         parser.error("give exactly one of: a model file, --family NAME, --all-families")
+    if args.processes < 1:
+        parser.error(f"--processes must be at least 1 (got {args.processes})")
+    if args.processes > 1:
+        return main_processes(argv, args.processes, args.json)
     failed: dict[str, str] = {}
     if args.all_families:
         results, failed = _all_families(args)

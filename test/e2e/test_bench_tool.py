@@ -17,6 +17,7 @@ from onnx import helper
 from dnnfusion_mlir import bench as bench_lib
 from dnnfusion_mlir.bench import FUSED, ORT, UNFUSED, BenchResult, bench
 from dnnfusion_mlir.testing import make_model
+from dnnfusion_mlir.tools import _bench_processes as bench_processes
 from dnnfusion_mlir.tools import bench as bench_tool
 from dnnfusion_mlir.tools._cli import run_cli
 
@@ -205,6 +206,46 @@ def test_cli_all_families_summary(tiny: onnx.ModelProto, tmp_path: Path,
     ratios = [r["kernel_ratio_fused_vs_onnxruntime"] for r in data["results"]]
     assert data["geomean_kernel_ratio_fused_vs_onnxruntime"] == pytest.approx(
         math.sqrt(ratios[0] * ratios[1]))
+
+
+def test_cli_processes(tiny: onnx.ModelProto, tmp_path: Path,
+                       capsys: pytest.CaptureFixture[str]) -> None:
+    """--processes 2: two child processes, each with its own JSON; one summary row whose
+    median, min and max are those of the children's per-round ratios."""
+    model, out = str(tmp_path / "tiny.onnx"), tmp_path / "procs.json"
+    onnx.save(tiny, model)
+    args = [model, "--repeat", "2", "--warmup", "0", "--processes", "2", "--json", str(out)]
+    assert run_cli(bench_tool._main, args) == 0
+    text = capsys.readouterr().out
+    assert "across 2 processes" in text
+    data = json.loads(out.read_text())
+    assert len(data["processes"]) == 2
+    assert all(run["model"] == model and run["repeat"] == 2 for run in data["processes"])
+    paired = [run["fused_vs_unfused_paired"][0] for run in data["processes"]]
+    summary = data["across_processes"][model]
+    assert summary["fused_vs_unfused_paired"] == paired
+    assert (summary["min"], summary["max"]) == (min(paired), max(paired))
+    row = next(line for line in text.splitlines() if line.startswith(model))
+    assert row.split()[1] == f"{summary['median']:.2f}x"
+
+
+def test_cli_processes_child_failure_and_bad_count(tiny: onnx.ModelProto, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A child whose check fails makes the parent fail with one line; N < 1 is refused."""
+    model = str(tmp_path / "tiny.onnx")
+    onnx.save(tiny, model)
+    args = [model, "--repeat", "1", "--warmup", "0", "--processes", "2", "--rtol", "-1"]
+    assert run_cli(bench_tool._main, args) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert "error: process 1 of 2 failed (exit code 1)" in err[-1]
+    with pytest.raises(SystemExit):
+        bench_tool._main([model, "--processes", "0"])
+
+
+def test_child_argv_drops_parent_options() -> None:
+    assert bench_processes.child_argv(
+        ["m.onnx", "--processes", "3", "--json=o.json", "--repeat", "5", "--json", "p"]) == [
+        "m.onnx", "--repeat", "5"]
 
 
 def test_round_robin_times_each_variant_warm_in_rotating_order() -> None:
