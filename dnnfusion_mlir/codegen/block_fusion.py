@@ -361,10 +361,7 @@ def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
         member = bid * 1000 + k
         op.attributes[MEMBER_ATTR] = ir.IntegerAttr.get(i64, member)
         steps.append([
-            f"%loop = transform.structured.match attributes {{{mark}}} in %r "
-            f": ({ANY}) -> {ANY}",
-            f'%fn = transform.get_parent_op %loop {{op_name = "func.func"}} '
-            f": ({ANY}) -> {ANY}",
+            *_loop_and_function(mark),
             # Slices of a reshaped value become reshapes of a slice: the producer of the
             # reshape is then sliced directly and can be fused.
             f"transform.apply_patterns to %fn {{ transform.apply_patterns.tensor."
@@ -388,12 +385,17 @@ def _tile_buffers_step(mark: str) -> list[str]:
     loop) instead of a whole-size one that each tile writes a part of. Sound: an empty has
     no contents, so a slice of it is an empty of the slice's shape; the loop's own result
     (a slice of its iteration argument, not of an empty) is untouched."""
+    return [*_loop_and_function(mark),
+            f"transform.apply_patterns to %fn {{ "
+            f"transform.apply_patterns.tensor.fold_tensor_empty }} : {ANY}"]
+
+
+def _loop_and_function(mark: str) -> list[str]:
+    """Script lines binding `%loop` to the block's marked loop and `%fn` to its function."""
     return [f"%loop = transform.structured.match attributes {{{mark}}} in %r "
             f": ({ANY}) -> {ANY}",
             f'%fn = transform.get_parent_op %loop {{op_name = "func.func"}} '
-            f": ({ANY}) -> {ANY}",
-            f"transform.apply_patterns to %fn {{ "
-            f"transform.apply_patterns.tensor.fold_tensor_empty }} : {ANY}"]
+            f": ({ANY}) -> {ANY}"]
 
 
 def _peel_step(mark: str) -> list[str]:
