@@ -390,10 +390,14 @@ def _tile_buffers_step(mark: str) -> list[str]:
             f"transform.apply_patterns.tensor.fold_tensor_empty }} : {ANY}"]
 
 
+def _match_loop(mark: str) -> str:
+    """The script line binding `%loop` to the block's marked loop."""
+    return f"%loop = transform.structured.match attributes {{{mark}}} in %r : ({ANY}) -> {ANY}"
+
+
 def _loop_and_function(mark: str) -> list[str]:
     """Script lines binding `%loop` to the block's marked loop and `%fn` to its function."""
-    return [f"%loop = transform.structured.match attributes {{{mark}}} in %r "
-            f": ({ANY}) -> {ANY}",
+    return [_match_loop(mark),
             f'%fn = transform.get_parent_op %loop {{op_name = "func.func"}} '
             f": ({ANY}) -> {ANY}"]
 
@@ -403,8 +407,7 @@ def _peel_step(mark: str) -> list[str]:
     (straight-line code once canonicalisation folds its one-trip loop) get `PEELED_ATTR`.
     Sound: peeling only splits the iteration range; each part computes the same tiles."""
     loop = '!transform.op<"scf.for">'
-    return [f"%loop = transform.structured.match attributes {{{mark}}} in %r "
-            f": ({ANY}) -> {ANY}",
+    return [_match_loop(mark),
             f"%for = transform.cast %loop : {ANY} to {loop}",
             f"%main, %rest = transform.loop.peel %for : ({loop}) -> ({ANY}, {ANY})",
             f"%last = transform.structured.match interface{{TilingInterface}} in %rest "
