@@ -25,6 +25,7 @@ from dnnfusion_mlir.fusion.table import Cell
 from dnnfusion_mlir.importer.onnx_importer import import_onnx
 from dnnfusion_mlir.pipeline import FUSION_PASSES, REWRITE_PASSES, run_passes
 from dnnfusion_mlir.rewriting import rewrite_options, weight_table
+from dnnfusion_mlir.runtime.memref import ALIGNMENT, aligned
 from dnnfusion_mlir.testing import make_model, run_onnxruntime
 
 
@@ -143,6 +144,18 @@ def test_timing_respects_repeats_and_budget() -> None:
     assert all(t > 0 for t in times)
     _, samples = profiling.time_kernels([fused, unfused], repeats=3, budget=0.0)
     assert samples == 1  # over budget: the warm-up call is the only sample
+
+
+def test_timing_feeds_are_aligned_so_no_call_copies_them() -> None:
+    # numpy places large arrays 16 bytes past a page start; such a feed would be copied to
+    # an aligned buffer by every timed call, and that copy timed with the kernel.
+    rng = np.random.default_rng(0)
+    for shape, dtype in [((1, 96, 27, 27), np.float32), ((7,), np.float32), ((3, 5), np.int64)]:
+        feed = profiling._random((shape, np.dtype(dtype)), rng)
+        assert feed.shape == shape
+        assert feed.dtype == dtype
+        assert feed.ctypes.data % ALIGNMENT == 0
+        assert aligned(feed) is feed
 
 
 @pytest.mark.parametrize("answer", [True, False])
