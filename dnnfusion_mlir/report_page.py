@@ -159,6 +159,8 @@ def cards(stats: dict[str, Any], fuse: bool) -> str:
               f"{after} B, {saved}" if after is not None else "not fused"),
         _card("peak intermediate bytes", human_bytes(stats.get("peak_intermediate_bytes", 0))
               if fuse else "-"),
+        _card("buffer arena (per call)", human_bytes(stats.get("arena_bytes", 0)),
+              "every intermediate and tile buffer, placed by lifetime"),
         _card("rewrites fired", sum(rewrites.values()), fired or "none"),
     ]
     return '<div class="cards">\n' + "\n".join(items) + "\n</div>"

@@ -23,6 +23,7 @@ PASSES: dict[str, str] = {
     "dnnf-fuse-siblings": "dnnfusion_mlir.passes.dnnf_fuse_siblings:run",
     "dnnf-fusion-plan": "dnnfusion_mlir.passes.dnnf_fusion_plan:run",
     "dnnf-hoist-weights": "dnnfusion_mlir.passes.dnnf_hoist_weights:run",
+    "dnnf-plan-buffers": "dnnfusion_mlir.passes.dnnf_plan_buffers:run",
     "dnnf-print-ecg": "dnnfusion_mlir.passes.dnnf_print_ecg:run",
     "dnnf-simplify-identities": "dnnfusion_mlir.passes.dnnf_simplify_identities:run",
 }

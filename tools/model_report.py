@@ -37,7 +37,8 @@ class FamilyResult:
     max_rel_error: float
     onnx_ops: dict[str, int]
     ort_kernels: int = 0  # non-Constant nodes of onnxruntime's optimised graph (this CPU)
-    intermediate_bytes: tuple[int, int, int] = (0, 0, 0)  # unfused, fused, peak with reuse
+    # unfused, fused, peak with reuse, planned arena (block outputs and tile buffers)
+    intermediate_bytes: tuple[int, int, int, int] = (0, 0, 0, 0)
 
 
 def evaluate(name: str) -> FamilyResult:
@@ -62,7 +63,7 @@ def evaluate(name: str) -> FamilyResult:
                         mid - start, end - mid, err, model_zoo.op_histogram(model),
                         ort_kernels(model),
                         (stats["intermediate_bytes"], stats.get("intermediate_bytes_fused", 0),
-                         stats.get("peak_intermediate_bytes", 0)))
+                         stats.get("peak_intermediate_bytes", 0), stats.get("arena_bytes", 0)))
 
 
 def render(results: list[FamilyResult]) -> str:
@@ -98,11 +99,14 @@ def render_memory(results: list[FamilyResult]) -> list[str]:
     lines = ["", "## Intermediate bytes", "",
              "Before fusion every op result that is not a graph output; after fusion the "
              "block outputs read by other blocks; peak: the largest sum of live block outputs "
-             "when each is freed after its last reading block.", "",
-             "| family | unfused | after fusion | peak with reuse |", "|---|---:|---:|---:|"]
+             "when each is freed after its last reading block; arena: the one buffer a call "
+             "allocates (`dnnf-plan-buffers`: block outputs and the blocks' tile buffers, "
+             "placed by lifetime).", "",
+             "| family | unfused | after fusion | peak with reuse | arena |",
+             "|---|---:|---:|---:|---:|"]
     for r in results:
-        before, after, peak = r.intermediate_bytes
-        lines.append(f"| {r.name} | {before:,} | {after:,} | {peak:,} |")
+        before, after, peak, arena = r.intermediate_bytes
+        lines.append(f"| {r.name} | {before:,} | {after:,} | {peak:,} | {arena:,} |")
     return lines
 
 

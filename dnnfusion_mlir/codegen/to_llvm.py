@@ -25,14 +25,17 @@ BUFFERIZE_PASSES: tuple[str, ...] = (
     "canonicalize",
 )
 
-#: Passes after the rewrite: loops, deallocation, conversion to the LLVM dialect. Tile
-#: buffers (a fused producer's slice, a padded input window) are allocated inside the tile
-#: loops; with the loops sequential, the allocations are hoisted out of them (one buffer
-#: reused by every iteration instead of a malloc/free per tile).
+#: Passes after the rewrite: loops, the static memory plan, deallocation, conversion to
+#: the LLVM dialect. Tile buffers (a fused producer's slice, a padded input window) are
+#: allocated inside the tile loops; with the loops sequential, the allocations are hoisted
+#: out of them (one buffer reused by every iteration instead of a malloc/free per tile).
+#: Then `dnnf-plan-buffers` (ours) places every non-escaping static buffer in one arena by
+#: lifetime, so a call makes one allocation and buffers are reused by the compiler's plan.
 LOWER_PASSES: tuple[str, ...] = (
     "func.func(scf-forall-to-for)",
     "func.func(buffer-hoisting)",
     "func.func(buffer-loop-hoisting)",
+    "dnnf-plan-buffers",
     "func.func(convert-linalg-to-loops)",
     "buffer-deallocation-pipeline",
     "func.func(convert-vector-to-scf{full-unroll=true})",
@@ -91,14 +94,19 @@ def copies_to_linalg(module: ir.Module) -> int:
     return len(copies)
 
 
-def lower_to_llvm(module: ir.Module, target: str = "host") -> None:
-    """Lower a (scheduled) linalg-on-tensors module to the LLVM dialect, in place."""
+def lower_to_llvm(module: ir.Module, target: str = "host") -> int:
+    """Lower a (scheduled) linalg-on-tensors module to the LLVM dialect, in place; returns
+    the bytes of the planned intermediate-buffer arena (`dnnf-plan-buffers`)."""
+    from dnnfusion_mlir.passes import dnnf_plan_buffers
+    from dnnfusion_mlir.pipeline import build_pass_manager
+
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r} (expected one of {TARGETS})")
     with module.context:
         passmanager.PassManager.parse(_pipeline(BUFFERIZE_PASSES)).run(module.operation)
         copies_to_linalg(module)
-        passmanager.PassManager.parse(_pipeline(LOWER_PASSES)).run(module.operation)
+        build_pass_manager(LOWER_PASSES).run(module.operation)
+    return dnnf_plan_buffers.arena_bytes(module)
 
 
 # ------------------------------------------------------------------ LLVM IR text

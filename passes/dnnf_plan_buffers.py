@@ -1,0 +1,170 @@
+"""Static memory plan: a function's intermediate buffers become views of one arena.
+
+Matches: in each `func.func` with a one-block body (bufferized, before loops become
+branches), the top-level `memref.alloc`s of static shape, identity layout and a byte-sized
+element type whose every alias (through `memref.subview`, `expand_shape`,
+`collapse_shape`, `cast`, `reinterpret_cast`, `transpose`, `view`, and the result of an
+`scf.if` yielding it) is only read or written in place: no use returns, passes on, stores
+or yields it out of a loop, and no user other than those view ops has a memref result.
+Rewrites: each such alloc to `memref.view %arena[offset][]`, where `%arena` is one
+64-byte-aligned `memref<N x i8>` allocated at the top of the function. A buffer's lifetime
+is the span of top-level ops from the first to the last one using (or containing a use of)
+any of its aliases; buffers are placed greedily, largest first, at the lowest 64-byte
+aligned offset not overlapping a placed buffer whose lifetime overlaps its own. N is the
+plan's peak; the module records the sum over its functions as `dnnf.arena_bytes`.
+Sound because: two buffers share bytes only if no top-level op touches both lifetimes, so
+in the sequential execution of the block every byte is last written by the buffer that
+reads it; the buffers never escape, so nothing touches them outside those spans. Values
+are not changed, only where they live (exact). Deallocation runs after this pass and frees
+the arena once, after its last view's last use.
+
+Why: until now every block output and tile buffer was a `malloc`/`free` per call and the
+allocator decided reuse and placement. The plan makes reuse the compiler's: one allocation
+per call, the same layout in every call and every process, and a footprint that is the
+peak of live buffers (reported as `arena_bytes`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dnnfusion_mlir._mlir import arith, ir, memref
+
+NAME = "dnnf-plan-buffers"
+DESCRIPTION = "Place a function's non-escaping static buffers in one arena by lifetime."
+
+ARENA_ATTR = "dnnf.arena_bytes"
+ALIGN = 64
+VIEW_OPS = ("memref.subview", "memref.expand_shape", "memref.collapse_shape", "memref.cast",
+            "memref.reinterpret_cast", "memref.transpose", "memref.view")
+#: Users that may hand the buffer itself on (escape), or free it: never planned.
+ESCAPES = ("func.return", "func.call", "scf.yield", "scf.condition", "cf.br", "cf.cond_br",
+           "memref.dealloc")
+
+
+@dataclass
+class Buffer:
+    alloc: ir.Operation
+    size: int  # bytes, rounded up to ALIGN
+    first: int  # index of the first top-level op using it
+    last: int  # index of the last one
+    offset: int = 0
+
+
+def _byte_size(type_: ir.MemRefType) -> int | None:
+    """Bytes of a static identity-layout memref of a byte-sized element type, else None."""
+    layout = type_.layout
+    identity = (isinstance(layout, ir.AffineMapAttr)
+                and layout.value == ir.AffineMap.get_identity(type_.rank))
+    if not type_.has_static_shape or not identity:
+        return None
+    element = type_.element_type
+    if isinstance(element, ir.FloatType):
+        width = element.width
+    elif isinstance(element, ir.IntegerType):
+        width = element.width
+    else:
+        return None
+    if width % 8:
+        return None
+    count = 1
+    for dim in type_.shape:
+        count *= dim
+    return max(count * width // 8, 1)
+
+
+def _top_level(op: ir.Operation, block_ops: dict[ir.Operation, int]) -> int:
+    """Index in the function block of the top-level op containing `op`."""
+    while op not in block_ops:
+        op = op.parent
+    return block_ops[op]
+
+
+def _lifetime(alloc: ir.Operation, block_ops: dict[ir.Operation, int]) -> tuple[int, int] | None:
+    """(first, last) top-level index touching any alias of `alloc`; None if it escapes."""
+    first = last = None
+    pending = [alloc.results[0]]
+    while pending:
+        value = pending.pop()
+        for use in value.uses:
+            user = use.owner
+            name = user.name
+            if name == "scf.yield" and user.parent.name == "scf.if":
+                # A padded tile picks one of two buffers: the `scf.if` result aliases both.
+                pending.append(user.parent.results[use.operand_number])
+            elif name in ESCAPES:
+                return None
+            elif name in VIEW_OPS:
+                pending.append(user.results[0])
+            elif any(isinstance(r.type, ir.MemRefType) for r in user.results):
+                return None
+            index = _top_level(user, block_ops)
+            first = index if first is None else min(first, index)
+            last = index if last is None else max(last, index)
+    if first is None or last is None:
+        return None  # never used: leave it to canonicalisation
+    return first, last
+
+
+def place(buffers: list[Buffer]) -> int:
+    """Give every buffer an offset (greedy by size); return the arena size in bytes."""
+    placed: list[Buffer] = []
+    for buf in sorted(buffers, key=lambda b: (-b.size, b.first)):
+        clashes = sorted((p for p in placed if p.first <= buf.last and buf.first <= p.last),
+                         key=lambda p: p.offset)
+        offset = 0
+        for p in clashes:
+            if offset + buf.size <= p.offset:
+                break
+            offset = max(offset, p.offset + p.size)
+        buf.offset = offset
+        placed.append(buf)
+    return max((b.offset + b.size for b in placed), default=0)
+
+
+def plan_function(function: ir.Operation) -> int:
+    """Plan one function in place; returns its arena bytes (0: nothing planned)."""
+    region = function.regions[0]
+    blocks = list(region.blocks)
+    if len(blocks) != 1:
+        return 0
+    ops = [op.operation for op in blocks[0].operations]
+    block_ops = {op: i for i, op in enumerate(ops)}
+    buffers = []
+    for op in ops:
+        if op.name != "memref.alloc" or len(op.operands):
+            continue
+        size = _byte_size(ir.MemRefType(op.results[0].type))
+        span = _lifetime(op, block_ops) if size is not None else None
+        if size is None or span is None:
+            continue
+        buffers.append(Buffer(op, -(-size // ALIGN) * ALIGN, *span))
+    if not buffers:
+        return 0
+    total = place(buffers)
+    i8 = ir.IntegerType.get_signless(8)
+    with ir.InsertionPoint.at_block_begin(blocks[0]), function.location:
+        arena = memref.AllocOp(ir.MemRefType.get([total], i8), [], [], alignment=ALIGN)
+    for buf in buffers:
+        with ir.InsertionPoint(buf.alloc), buf.alloc.location:
+            shift = arith.ConstantOp(ir.IndexType.get(), buf.offset)
+            view = memref.ViewOp(buf.alloc.results[0].type, arena.result, shift.result, [])
+        buf.alloc.results[0].replace_all_uses_with(view.result)
+        buf.alloc.erase()
+    return total
+
+
+def run(op: ir.Operation, pass_: object) -> None:
+    total = 0
+    for region in op.regions:
+        for block in region.blocks:
+            for child in block.operations:
+                if child.operation.name == "func.func" and len(child.operation.regions[0].blocks):
+                    total += plan_function(child.operation)
+    op.attributes[ARENA_ATTR] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), total)
+
+
+def arena_bytes(module: ir.Module) -> int:
+    """Bytes of the arenas this pass created in `module` (0 if it has not run)."""
+    attributes = module.operation.attributes
+    return ir.IntegerAttr(attributes[ARENA_ATTR]).value if ARENA_ATTR in attributes else 0
