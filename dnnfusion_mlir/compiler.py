@@ -176,6 +176,7 @@ def _compile_imported(imported: ImportedModel, target: str, fuse: bool, rewrite:
     texts["linalg"] = lowered.linalg_text
     stats["kernels"] = lowered.scheduled.kernels
     stats["arena_bytes"] = lowered.arena_bytes
+    stats["buffer_bytes"] = lowered.buffer_bytes
     for block in stats["blocks"]:
         block["kernels"] = lowered.scheduled.nests.get(block["name"], 0)
     texts["llvm"] = _text(module)
@@ -187,13 +188,14 @@ def _compile_imported(imported: ImportedModel, target: str, fuse: bool, rewrite:
 class Lowered:
     """What lowering a planned `dnnf` module produced: the weight key of each hoisted
     argument, graph output -> entry result, the schedule result, the linalg text and the
-    bytes of the planned buffer arena (`dnnf-plan-buffers`)."""
+    bytes of the planned buffer arena and of the buffers in it (`dnnf-plan-buffers`)."""
 
     keys: list[str]
     output_map: list[int]
     scheduled: ScheduleResult
     linalg_text: str
     arena_bytes: int
+    buffer_bytes: int
 
     def weights(self, table: Mapping[str, np.ndarray], first: int) -> list[np.ndarray]:
         """Weight arrays in argument order (`first` = number of model inputs), pre-packed."""
@@ -209,8 +211,8 @@ def lower_module(module: ir.Module, target: str, fuse: bool) -> Lowered:
     linalg_text = _text(module)
     scheduled = apply_schedule(module, target, fuse_elementwise=False)
     inline_blocks(module)
-    arena = lower_to_llvm(module, target)
-    return Lowered(keys, output_map, scheduled, linalg_text, arena)
+    arena, buffers = lower_to_llvm(module, target)
+    return Lowered(keys, output_map, scheduled, linalg_text, arena, buffers)
 
 
 def _prepacked(weight: np.ndarray, prepack: Prepack | None) -> np.ndarray:

@@ -160,7 +160,8 @@ def cards(stats: dict[str, Any], fuse: bool) -> str:
         _card("peak intermediate bytes", human_bytes(stats.get("peak_intermediate_bytes", 0))
               if fuse else "-"),
         _card("buffer arena (per call)", human_bytes(stats.get("arena_bytes", 0)),
-              "every intermediate and tile buffer, placed by lifetime"),
+              f"{human_bytes(stats.get('buffer_bytes', 0))} of intermediate and tile "
+              "buffers, placed by lifetime"),
         _card("rewrites fired", sum(rewrites.values()), fired or "none"),
     ]
     return '<div class="cards">\n' + "\n".join(items) + "\n</div>"

@@ -1,27 +1,30 @@
 """Static memory plan: a function's intermediate buffers become views of one arena.
 
 Matches: in each `func.func` with a one-block body (bufferized, before loops become
-branches), the top-level `memref.alloc`s of static shape, identity layout and a byte-sized
-element type whose every alias (through `memref.subview`, `expand_shape`,
-`collapse_shape`, `cast`, `reinterpret_cast`, `transpose`, `view`, and the result of an
-`scf.if` yielding it) is only read or written in place: no use returns, passes on, stores
-or yields it out of a loop, and no user other than those view ops has a memref result.
+branches), the top-level `memref.alloc`s of static shape, identity layout, a byte-sized
+element type and at most 64-byte alignment whose every alias (through `memref.subview`,
+`expand_shape`, `collapse_shape`, `cast`, `reinterpret_cast`, `transpose`, `view`, and
+the result of an `scf.if` yielding it) is only read or written in place: no use returns,
+passes on, frees or yields it out of a loop, and no user other than those view ops has a
+memref result.
 Rewrites: each such alloc to `memref.view %arena[offset][]`, where `%arena` is one
 64-byte-aligned `memref<N x i8>` allocated at the top of the function. A buffer's lifetime
 is the span of top-level ops from the first to the last one using (or containing a use of)
 any of its aliases; buffers are placed greedily, largest first, at the lowest 64-byte
 aligned offset not overlapping a placed buffer whose lifetime overlaps its own. N is the
-plan's peak; the module records the sum over its functions as `dnnf.arena_bytes`.
+plan's peak. The module records, summed over its functions, the arena bytes
+(`dnnf.arena_bytes`) and the bytes of the buffers placed in them (`dnnf.buffer_bytes`,
+what one allocation per buffer would take).
 Sound because: two buffers share bytes only if no top-level op touches both lifetimes, so
 in the sequential execution of the block every byte is last written by the buffer that
 reads it; the buffers never escape, so nothing touches them outside those spans. Values
 are not changed, only where they live (exact). Deallocation runs after this pass and frees
 the arena once, after its last view's last use.
 
-Why: until now every block output and tile buffer was a `malloc`/`free` per call and the
-allocator decided reuse and placement. The plan makes reuse the compiler's: one allocation
-per call, the same layout in every call and every process, and a footprint that is the
-peak of live buffers (reported as `arena_bytes`).
+Why: without it every block output and tile buffer is a `malloc`/`free` per call, and the
+allocator decides reuse and placement. The plan makes reuse the compiler's: one allocation
+per call, the same relative layout in every call and every process, and a footprint that
+is the peak of live buffers (reported as `arena_bytes`).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ NAME = "dnnf-plan-buffers"
 DESCRIPTION = "Place a function's non-escaping static buffers in one arena by lifetime."
 
 ARENA_ATTR = "dnnf.arena_bytes"
+BUFFERS_ATTR = "dnnf.buffer_bytes"
 ALIGN = 64
 VIEW_OPS = ("memref.subview", "memref.expand_shape", "memref.collapse_shape", "memref.cast",
             "memref.reinterpret_cast", "memref.transpose", "memref.view")
@@ -73,10 +77,15 @@ def _byte_size(type_: ir.MemRefType) -> int | None:
     return max(count * width // 8, 1)
 
 
+def _alignment(alloc: ir.Operation) -> int:
+    attributes = alloc.attributes
+    return ir.IntegerAttr(attributes["alignment"]).value if "alignment" in attributes else 0
+
+
 def _top_level(op: ir.Operation, block_ops: dict[ir.Operation, int]) -> int:
     """Index in the function block of the top-level op containing `op`."""
     while op not in block_ops:
-        op = op.parent
+        op = op.parent.operation
     return block_ops[op]
 
 
@@ -87,7 +96,7 @@ def _lifetime(alloc: ir.Operation, block_ops: dict[ir.Operation, int]) -> tuple[
     while pending:
         value = pending.pop()
         for use in value.uses:
-            user = use.owner
+            user = use.owner.operation
             name = user.name
             if name == "scf.yield" and user.parent.name == "scf.if":
                 # A padded tile picks one of two buffers: the `scf.if` result aliases both.
@@ -122,17 +131,18 @@ def place(buffers: list[Buffer]) -> int:
     return max((b.offset + b.size for b in placed), default=0)
 
 
-def plan_function(function: ir.Operation) -> int:
-    """Plan one function in place; returns its arena bytes (0: nothing planned)."""
+def plan_function(function: ir.Operation) -> tuple[int, int]:
+    """Plan one function in place; returns (arena bytes, bytes of the buffers placed in it),
+    (0, 0) when nothing was planned."""
     region = function.regions[0]
     blocks = list(region.blocks)
     if len(blocks) != 1:
-        return 0
+        return 0, 0
     ops = [op.operation for op in blocks[0].operations]
     block_ops = {op: i for i, op in enumerate(ops)}
     buffers = []
     for op in ops:
-        if op.name != "memref.alloc" or len(op.operands):
+        if op.name != "memref.alloc" or len(op.operands) or _alignment(op) > ALIGN:
             continue
         size = _byte_size(ir.MemRefType(op.results[0].type))
         span = _lifetime(op, block_ops) if size is not None else None
@@ -140,7 +150,7 @@ def plan_function(function: ir.Operation) -> int:
             continue
         buffers.append(Buffer(op, -(-size // ALIGN) * ALIGN, *span))
     if not buffers:
-        return 0
+        return 0, 0
     total = place(buffers)
     i8 = ir.IntegerType.get_signless(8)
     with ir.InsertionPoint.at_block_begin(blocks[0]), function.location:
@@ -151,20 +161,28 @@ def plan_function(function: ir.Operation) -> int:
             view = memref.ViewOp(buf.alloc.results[0].type, arena.result, shift.result, [])
         buf.alloc.results[0].replace_all_uses_with(view.result)
         buf.alloc.erase()
-    return total
+    return total, sum(buf.size for buf in buffers)
 
 
 def run(op: ir.Operation, pass_: object) -> None:
-    total = 0
+    arena = placed = 0
     for region in op.regions:
         for block in region.blocks:
             for child in block.operations:
                 if child.operation.name == "func.func" and len(child.operation.regions[0].blocks):
-                    total += plan_function(child.operation)
-    op.attributes[ARENA_ATTR] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), total)
+                    function_arena, function_buffers = plan_function(child.operation)
+                    arena += function_arena
+                    placed += function_buffers
+    i64 = ir.IntegerType.get_signless(64)
+    op.attributes[ARENA_ATTR] = ir.IntegerAttr.get(i64, arena)
+    op.attributes[BUFFERS_ATTR] = ir.IntegerAttr.get(i64, placed)
 
 
-def arena_bytes(module: ir.Module) -> int:
-    """Bytes of the arenas this pass created in `module` (0 if it has not run)."""
+def planned_bytes(module: ir.Module) -> tuple[int, int]:
+    """(arena bytes, bytes of the buffers placed in them) this pass recorded on `module`;
+    (0, 0) if it has not run."""
     attributes = module.operation.attributes
-    return ir.IntegerAttr(attributes[ARENA_ATTR]).value if ARENA_ATTR in attributes else 0
+    if ARENA_ATTR not in attributes:
+        return 0, 0
+    return (ir.IntegerAttr(attributes[ARENA_ATTR]).value,
+            ir.IntegerAttr(attributes[BUFFERS_ATTR]).value)

@@ -96,7 +96,8 @@ def print_report(stats: dict) -> None:
     print("compile report:")
     for key in ("onnx_nodes", "ops_after_import", "ops_after_rewrite", "flops_before_rewrite",
                 "flops_after_rewrite", "kernels", "intermediate_bytes",
-                "intermediate_bytes_fused", "peak_intermediate_bytes", "arena_bytes"):
+                "intermediate_bytes_fused", "peak_intermediate_bytes", "buffer_bytes",
+                "arena_bytes"):
         if key in stats:
             print(f"  {key:24s} {stats[key]}")
     for rule, count in stats.get("rewrites", {}).items():

@@ -94,9 +94,10 @@ def copies_to_linalg(module: ir.Module) -> int:
     return len(copies)
 
 
-def lower_to_llvm(module: ir.Module, target: str = "host") -> int:
+def lower_to_llvm(module: ir.Module, target: str = "host") -> tuple[int, int]:
     """Lower a (scheduled) linalg-on-tensors module to the LLVM dialect, in place; returns
-    the bytes of the planned intermediate-buffer arena (`dnnf-plan-buffers`)."""
+    the bytes of the planned buffer arena and of the buffers placed in it
+    (`dnnf-plan-buffers`)."""
     from dnnfusion_mlir.passes import dnnf_plan_buffers
     from dnnfusion_mlir.pipeline import build_pass_manager
 
@@ -106,7 +107,7 @@ def lower_to_llvm(module: ir.Module, target: str = "host") -> int:
         passmanager.PassManager.parse(_pipeline(BUFFERIZE_PASSES)).run(module.operation)
         copies_to_linalg(module)
         build_pass_manager(LOWER_PASSES).run(module.operation)
-    return dnnf_plan_buffers.arena_bytes(module)
+    return dnnf_plan_buffers.planned_bytes(module)
 
 
 # ------------------------------------------------------------------ LLVM IR text

@@ -48,8 +48,9 @@ from dnnfusion_mlir.types import shape_and_dtype
 
 #: Bump when the signature text, the measurement method or the code generated for a block
 #: changes (old rows then miss). v2: matmul weights packed in column panels. v3: feeds on
-#: the runner's alignment (before, a misaligned feed's per-call copy was timed too).
-SIGNATURE_VERSION = 3
+#: the runner's alignment (before, a misaligned feed's per-call copy was timed too). v4:
+#: buffers placed in one arena (`dnnf-plan-buffers`).
+SIGNATURE_VERSION = 4
 REPEATS = 5
 #: Timing of one candidate (both variants, all repeats) stops after about this long.
 BUDGET_SECONDS = 1.0

@@ -1,8 +1,9 @@
 // RUN: dnnf-opt %s --dnnf-plan-buffers --split-input-file | FileCheck %s
 
 // A chain a -> b -> c: a and b are live together, b and c too, a and c never. One arena
-// of two 64-byte slots; c reuses a's slot. The module records the arena bytes.
-// CHECK: module attributes {dnnf.arena_bytes = 128 : i64}
+// of two 64-byte slots; c reuses a's slot. The module records the arena bytes and the
+// bytes of the buffers placed in it.
+// CHECK: module attributes {dnnf.arena_bytes = 128 : i64, dnnf.buffer_bytes = 192 : i64}
 // CHECK-LABEL: func.func @chain
 // CHECK-NEXT: %[[ARENA:.*]] = memref.alloc() {alignment = 64 : i64} : memref<128xi8>
 // CHECK-NOT: memref.alloc
@@ -31,7 +32,7 @@ func.func @chain(%x: memref<16xf32>, %out: memref<16xf32>) {
 // Largest first: the 4 KiB buffer takes offset 0; the two small ones, live at the same
 // time as it (its last use is the loop that reads all three), go above it. A use inside a
 // loop keeps the buffer live for the whole loop. Sizes round up to 64 bytes.
-// CHECK: module attributes {dnnf.arena_bytes = 4224 : i64}
+// CHECK: module attributes {dnnf.arena_bytes = 4224 : i64, dnnf.buffer_bytes = 4224 : i64}
 // CHECK-LABEL: func.func @sizes_and_loops
 // CHECK: memref.alloc() {alignment = 64 : i64} : memref<4224xi8>
 // CHECK: arith.constant 4096 : index
@@ -61,13 +62,15 @@ func.func @sizes_and_loops(%x: memref<1024xf32>, %out: memref<3xf32>) {
 // -----
 
 // Left alone: a returned buffer (escapes), one carried by a loop (its iteration value
-// aliases it), a dynamic one and an i1 one (not byte-sized). Nothing planned: no arena.
-// CHECK: module attributes {dnnf.arena_bytes = 0 : i64}
+// aliases it), a dynamic one, an i1 one (not byte-sized) and one asking for more than the
+// arena's 64-byte alignment. Nothing planned: no arena.
+// CHECK: module attributes {dnnf.arena_bytes = 0 : i64, dnnf.buffer_bytes = 0 : i64}
 // CHECK-LABEL: func.func @escapes
 // CHECK: memref.alloc() : memref<4xf32>
 // CHECK: memref.alloc() : memref<4xf32>
 // CHECK: memref.alloc(%{{.*}}) : memref<?xf32>
 // CHECK: memref.alloc() : memref<8xi1>
+// CHECK: memref.alloc() {alignment = 128 : i64} : memref<8xf32>
 // CHECK-NOT: memref.view
 func.func @escapes(%x: memref<4xf32>, %n: index) -> memref<4xf32> {
   %c0 = arith.constant 0 : index
@@ -83,6 +86,8 @@ func.func @escapes(%x: memref<4xf32>, %n: index) -> memref<4xf32> {
   %e = memref.load %d[%c0] : memref<?xf32>
   %b = memref.alloc() : memref<8xi1>
   %f = memref.load %b[%c0] : memref<8xi1>
+  %g = memref.alloc() {alignment = 128 : i64} : memref<8xf32>
+  %h = memref.load %g[%c0] : memref<8xf32>
   return %r : memref<4xf32>
 }
 
@@ -91,7 +96,7 @@ func.func @escapes(%x: memref<4xf32>, %n: index) -> memref<4xf32> {
 // Aliases: a padded tile picks one of two buffers in an `scf.if`; a subview and a
 // collapse_shape of a third. All are planned, and the `scf.if` result's last use (after
 // the third buffer's first) keeps both branch buffers live: three distinct slots.
-// CHECK: module attributes {dnnf.arena_bytes = 192 : i64}
+// CHECK: module attributes {dnnf.arena_bytes = 192 : i64, dnnf.buffer_bytes = 192 : i64}
 // CHECK-LABEL: func.func @aliases
 // CHECK-NOT: memref.alloc() : memref<
 // CHECK: scf.if
