@@ -61,6 +61,9 @@ class OpSchedule:
     "do not tile at this level".  `fuse_init` fuses the producer of operand
     `init_operand` (a ``linalg.fill``; -1 = last operand) into the outer tile.
     `nd_extract` also vectorises the op's ``tensor.extract``s (`VECTOR_EXTRACT_ATTR`).
+    `unit_dims`: after tiling, generalise the tile and fold its unit loops away
+    (`fold_unit_extent_dims_via_slices`) before vectorising it: a 3-D conv tile with one
+    output row and one kernel tap per loop is then a plain contraction.
     """
 
     tag: int
@@ -71,6 +74,7 @@ class OpSchedule:
     init_operand: int = 0
     vectorize: bool = True
     nd_extract: bool = False
+    unit_dims: bool = False
 
 
 # --------------------------------------------------------------------------- helpers
@@ -166,16 +170,22 @@ def _init_is_fill(op: ir.Operation, operand: int) -> bool:
 # ------------------------------------------------------------------ tile size choice
 
 
-def _conv_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSchedule:
-    """conv_2d_nhwc_hwcf: loops (n, oh, ow, f, kh, kw, c); f in lanes, ow x f registers:
-    8 x 1 with AVX-512, 4 x 2 with AVX2 (8 of 16 ymm; on the 64->64 3x3 conv of
-    bench_kernels 76 GFLOP/s, 8 x 1 gave 41), 4 x 1 on NEON."""
-    _, _, ow, f, _, _, c = info.ranges
+def _conv_register_tile(ow: int, f: int, c: int, unit: VectorUnit) -> tuple[int, int, int]:
+    """(ow, f, c) tile of a channels-last conv: f in lanes, ow x f registers: 8 x 1 with
+    AVX-512, 4 x 2 with AVX2 (8 of 16 ymm; on the 64->64 3x3 conv of bench_kernels 76
+    GFLOP/s, 8 x 1 gave 41), 4 x 1 on NEON; input channels by 16."""
     lanes = unit.lanes
     avx2 = lanes >= 8 and unit.registers < 32
     tf = _tile(f, 2 * lanes if avx2 else lanes)
     tow = _tile(ow, 8 if lanes >= 8 and not avx2 else 4)
-    tc = _tile(c, 16)
+    return tow, tf, _tile(c, 16)
+
+
+def _conv_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSchedule:
+    """conv_2d_nhwc_hwcf: loops (n, oh, ow, f, kh, kw, c); `_conv_register_tile`, one
+    output row and one kernel row per tile, decomposed to the 1-D conv."""
+    _, _, ow, f, _, _, c = info.ranges
+    tow, tf, tc = _conv_register_tile(ow, f, c, unit)
     return OpSchedule(tag, (1, 1, tow, tf, 0, 0, 0), (0, 0, 0, 0, 1, 0, tc),
                       decompose=True, init_operand=2)
 
@@ -187,6 +197,18 @@ def _depthwise_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSchedul
     tow = 8 if unit.registers >= 32 else 4
     return OpSchedule(tag, (1, 1, _tile(ow, tow), _tile(c, 2 * unit.lanes), 0, 0),
                       (0, 0, 0, 0, 1, 0), decompose=True, init_operand=2)
+
+
+def _conv3d_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSchedule:
+    """conv_3d_ndhwc_dhwcf: loops (n, od, oh, ow, f, kd, kh, kw, c). The 2-D conv's
+    register tile (`_conv_register_tile`) on one output row; each kernel tap (kd, kh, kw)
+    by one. With the unit loops folded away the tile is the
+    contraction out[ow, f] += x[ow + kw, c] * w[c, f], lowered to outer products with
+    output channels in lanes (strides and dilations of 1; others stay scalar)."""
+    _, _, _, ow, f, _, _, _, c = info.ranges
+    tow, tf, tc = _conv_register_tile(ow, f, c, unit)
+    return OpSchedule(tag, (1, 1, 1, tow, tf), (0, 0, 0, 0, 0, 1, 1, 1, tc),
+                      init_operand=2, unit_dims=True)
 
 
 def _matmul_rows(unit: VectorUnit) -> int:
@@ -238,6 +260,7 @@ def _generic_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSchedule:
 
 _SPECIAL = {
     "linalg.conv_2d_nhwc_hwcf": _conv_schedule,
+    "linalg.conv_3d_ndhwc_dhwcf": _conv3d_schedule,
     "linalg.depthwise_conv_2d_nhwc_hwc": _depthwise_schedule,
     "linalg.pooling_nhwc_max": _depthwise_schedule,
     "linalg.pooling_nhwc_sum": _depthwise_schedule,
@@ -284,9 +307,20 @@ def _op_script(s: OpSchedule) -> list[str]:
             lines.append(f"%fill_t, %forall2 = transform.structured.fuse_into_containing_op "
                          f"{fill} into %forall : ({_ANY}, {_ANY}) -> ({_ANY}, {_ANY})")
             fill = "%fill_t"
+    innermost = ""  # the innermost reduction tile loop of a `unit_dims` schedule
     if any(s.inner):
-        more, cur, _ = _tile_for(cur, s.inner, "red")
+        more, cur, loops = _tile_for(cur, s.inner, "red")
         lines += more
+        if s.unit_dims:
+            tiled = sum(1 for t in s.inner if t)
+            innermost = f"{loops}#{tiled - 1}" if tiled > 1 else loops
+            lines += [f"%gen = transform.structured.generalize {cur} : ({_ANY}) -> {_ANY}",
+                      f"transform.apply_patterns to {innermost} {{",
+                      "  transform.apply_patterns.linalg.fold_unit_extent_dims_via_slices",
+                      f"}} : {_ANY}",
+                      f"%folded = transform.structured.match ops{{[\"linalg.generic\"]}} in "
+                      f"{innermost} : ({_ANY}) -> {_ANY}"]
+            cur = "%folded"
     if s.decompose:
         lines.append(f"%dec = transform.structured.decompose {cur} : ({_ANY}) -> {_ANY}")
         cur = "%dec"
@@ -295,6 +329,14 @@ def _op_script(s: OpSchedule) -> list[str]:
         lines.append(f"transform.structured.vectorize {cur}{nd} : {_ANY}")
         if fill:
             lines.append(f"transform.structured.vectorize {fill} : {_ANY}")
+        if innermost:
+            # Form the contraction while the tile's reads are still of its rank-reduced
+            # slices: once the slices fold into the reads (first lowering stage), their
+            # permutation maps are no longer lowered to broadcasts and transposes.
+            lines += [f"transform.apply_patterns to {innermost} {{",
+                      "  transform.apply_patterns.vector.transfer_permutation_patterns",
+                      "  transform.apply_patterns.vector.reduction_to_contract",
+                      f"}} : {_ANY}"]
     return lines
 
 
@@ -360,11 +402,21 @@ def build_script(schedules: list[OpSchedule]) -> str:
 #: NCHW op -> (NHWC op builder name, weight permutation or None for pooling windows).
 _NHWC = {
     "linalg.conv_2d_nchw_fchw": ("conv_2d_nhwc_hwcf", [2, 3, 1, 0]),
+    "linalg.conv_3d_ncdhw_fcdhw": ("conv_3d_ndhwc_dhwcf", [2, 3, 4, 1, 0]),
     "linalg.depthwise_conv_2d_nchw_chw": ("depthwise_conv_2d_nhwc_hwc", [1, 2, 0]),
     "linalg.pooling_nchw_max": ("pooling_nhwc_max", None),
     "linalg.pooling_nchw_sum": ("pooling_nhwc_sum", None),
 }
-_TO_NHWC, _TO_NCHW = [0, 2, 3, 1], [0, 3, 1, 2]
+
+
+def _to_last(rank: int) -> list[int]:
+    """Channels (dim 1) last: [0, 2, ..., rank - 1, 1]."""
+    return [0, *range(2, rank), 1]
+
+
+def _to_second(rank: int) -> list[int]:
+    """Channels back to dim 1 (the inverse of `_to_last`)."""
+    return [0, rank - 1, *range(1, rank - 1)]
 
 
 def _transpose(value: ir.Value, perm: list[int]) -> ir.Value:
@@ -385,11 +437,12 @@ def _as_value(built: ir.Value | ir.OpView | ir.Operation | ir.OpResultList) -> i
 def _nhwc_init(init: ir.Value) -> ir.Value:
     """NHWC accumulator: a fresh fill if `init` is a fill, else the transposed tensor."""
     fill = fill_of(init)
+    perm = _to_last(ir.ShapedType(init.type).rank)
     if fill is not None:
         ty = init.type
-        empty = tensor.empty([ty.shape[p] for p in _TO_NHWC], ty.element_type)
+        empty = tensor.empty([ty.shape[p] for p in perm], ty.element_type)
         return _as_value(linalg.fill(fill.operands[0], outs=[empty]))
-    return _transpose(init, _TO_NHWC)
+    return _transpose(init, perm)
 
 
 def _to_nhwc(op: ir.Operation) -> None:
@@ -398,17 +451,19 @@ def _to_nhwc(op: ir.Operation) -> None:
     x, w, init = op.operands[0], op.operands[1], op.operands[2]
     kwargs = {k: [int(v) for v in op.attributes[k]] for k in ("strides", "dilations")
               if k in op.attributes}
+    rank = ir.ShapedType(x.type).rank
     with ir.InsertionPoint(op), op.location:
-        xi = _transpose(x, _TO_NHWC)
+        xi = _transpose(x, _to_last(rank))
         wi = _transpose(w, wperm) if wperm else w
         res = _as_value(getattr(linalg, builder)(xi, wi, outs=[_nhwc_init(init)], **kwargs))
-        out = _transpose(res, _TO_NCHW)
+        out = _transpose(res, _to_second(rank))
     op.results[0].replace_all_uses_with(out)
     op.erase()
 
 
 def convert_to_nhwc(module: ir.Module) -> int:
-    """Rewrite NCHW convs / depthwise convs / pools to NHWC (vectorisable layout)."""
+    """Rewrite NCHW convs / depthwise convs / pools (and NCDHW convs) to channels-last
+    (vectorisable layout)."""
     ops = [op for op in _linalg_ops(module.operation) if op.name in _NHWC]
     with module.context:
         for op in ops:
@@ -446,7 +501,7 @@ def plan(module: ir.Module, target: str = "host") -> list[OpSchedule]:
         fuse = init > 0 and _init_is_fill(ops[tag], init) and any(sched.outer)
         sched = OpSchedule(sched.tag, sched.outer, sched.inner, sched.decompose, fuse, init,
                            sched.vectorize and not _touches_i1(ops[tag]),
-                           VECTOR_EXTRACT_ATTR in ops[tag].attributes)
+                           VECTOR_EXTRACT_ATTR in ops[tag].attributes, sched.unit_dims)
         (heavy if info.name in _SPECIAL else light).append(sched)
     return heavy + light
 

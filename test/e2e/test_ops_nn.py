@@ -51,6 +51,11 @@ CONV_CASES = [
     ((1, 4, 12), (4, 1, 5), False, {"group": 4, "auto_pad": "SAME_UPPER"}),
     ((1, 4, 12), (6, 2, 3), True, {"group": 2, "dilations": [2]}),
     ((1, 2, 5, 6, 6), (3, 2, 3, 3, 3), True, {"pads": [1, 1, 1, 1, 1, 1], "strides": [1, 2, 2]}),
+    # 3-D, unit width stride: vectorised as a contraction per kernel tap (schedule.py);
+    # batch 2, 20 output channels (tiles of 10), 9 columns (4 + 4 + 1), 18 input channels.
+    ((2, 18, 4, 6, 9), (20, 18, 3, 3, 3), True, {"pads": [1, 1, 1, 1, 1, 1]}),
+    ((1, 3, 5, 7, 7), (8, 3, 3, 2, 3), False, {"dilations": [2, 1, 2],
+                                               "pads": [2, 0, 2, 2, 1, 2]}),
     ((1, 4, 4, 5, 5), (4, 1, 2, 2, 2), False, {"group": 4}),
     ((1, 4, 4, 5, 5), (6, 2, 1, 3, 3), True, {"group": 2, "pads": [0, 1, 1, 0, 1, 1]}),
 ]

@@ -118,6 +118,44 @@ def test_conv2d_nchw(case: tuple[int, ...]) -> None:
     assert_vectorised(sched, "conv_2d")
 
 
+def conv3d_ref(x: np.ndarray, w: np.ndarray, s: tuple[int, int, int],
+               d: tuple[int, int, int]) -> np.ndarray:
+    out_shape = [(x.shape[2 + i] - d[i] * (w.shape[2 + i] - 1) - 1) // s[i] + 1 for i in range(3)]
+    out = np.zeros((x.shape[0], w.shape[0], *out_shape), np.float32)
+    for i, j, k in np.ndindex(*w.shape[2:]):
+        patch = x[:, :, i * d[0]: i * d[0] + s[0] * (out_shape[0] - 1) + 1: s[0],
+                  j * d[1]: j * d[1] + s[1] * (out_shape[1] - 1) + 1: s[1],
+                  k * d[2]: k * d[2] + s[2] * (out_shape[2] - 1) + 1: s[2]]
+        out += np.einsum("ncdhw,fc->nfdhw", patch, w[:, :, i, j, k])
+    return out
+
+
+@pytest.mark.parametrize(("shape", "f", "strides", "dilations", "vectorised"), [
+    ((1, 16, 6, 10, 10), 32, (1, 1, 1), (1, 1, 1), True),
+    ((2, 3, 5, 7, 9), 12, (2, 2, 1), (1, 2, 1), True),  # depth/row strides: unit tiles
+    ((1, 4, 5, 9, 9), 8, (1, 1, 2), (1, 1, 1), False),  # width stride: scalar, still right
+])
+def test_conv3d(shape: tuple[int, ...], f: int, strides: tuple[int, int, int],
+                dilations: tuple[int, int, int], vectorised: bool) -> None:
+    """NCDHW conv: channels-last rewrite, one kernel tap per tile, unit loops folded away,
+    the tile a contraction lowered to FMAs over output channels (width stride 1)."""
+    x, wt = rand(*shape), rand(f, shape[1], 3, 3, 3)
+    ref = conv3d_ref(x, wt, strides, dilations)
+    o = _ty(ref.shape)
+    body = f"""
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : {o}
+  %fl = linalg.fill ins(%z : f32) outs(%e : {o}) -> {o}
+  %cv = linalg.conv_3d_ncdhw_fcdhw {{dilations = dense<{list(dilations)}> : tensor<3xi64>,
+     strides = dense<{list(strides)}> : tensor<3xi64>}}
+     ins(%a0, %a1 : {_ty(x.shape)}, {_ty(wt.shape)}) outs(%fl : {o}) -> {o}
+  return %cv : {o}"""
+    (got,), sched = run(body, [x, wt], [(ref.shape, np.float32)])
+    close(got, ref)
+    assert "linalg.conv_3d_ndhwc_dhwcf" not in sched
+    assert ("vector.fma" in sched) == vectorised
+
+
 @pytest.mark.parametrize(("c", "h", "k", "s"), [(8, 14, 3, 1), (13, 9, 3, 2), (1, 6, 5, 1)])
 def test_depthwise_conv(c: int, h: int, k: int, s: int) -> None:
     x, wt = rand(1, c, h, h), rand(c, k, k)
