@@ -14,9 +14,9 @@ whole tensors, in time or in memory. A step that does not apply is skipped (the 
 suppresses failures) and the op stays its own loop nest, which the kernel count shows.
 
 Root tiles (static sizes, so slices keep static shapes):
-* blocks with a convolution or pooling op, 4-D root: `CONV_ROW_TILE` (4) output rows (of
-  the outermost spatial dim with two or more) of all channels, fewer on maps of under 8
-  rows (at least two tiles per map): ``[1, 0, 4, 0]`` for NCHW, ``[1, 4, 0, 0]`` for an
+* blocks with a convolution or pooling op, 4-D root: `CONV_ROW_TILE` (8) output rows (of
+  the outermost spatial dim with two or more) of all channels, fewer on maps of under 16
+  rows (at least two tiles per map): ``[1, 0, 8, 0]`` for NCHW, ``[1, 8, 0, 0]`` for an
   NHWC conv root. When that size does not divide the rows (AlexNet's 31-, 15- and 7-row
   maps) and the rows are the only tiled loop, the loop is an `scf.for` whose last, shorter
   tile is peeled off (`transform.loop.peel`): both parts keep static shapes, and the
@@ -59,9 +59,12 @@ _RESHAPES = ("tensor.expand_shape", "tensor.collapse_shape")
 _DUPLICABLE = ("linalg.generic", "linalg.fill")
 MAX_USES = 3
 #: Output rows per tile of a conv/pool block (at most; at least two tiles per map): taller
-#: tiles re-read fewer input rows ((T + K - 1) / T instead of K). 4 vs 1 row: ResNet-50
-#: fused 0.91x of unfused time instead of 1.04x, Inception 1.10x instead of 1.35x.
-CONV_ROW_TILE = 4
+#: tiles re-read, re-pad and re-transpose fewer input rows ((T + K - 1) / T instead of K).
+#: 4 vs 1 row: ResNet-50 fused 0.91x of unfused time instead of 1.04x, Inception 1.10x
+#: instead of 1.35x. 8 vs 4 rows (this AVX2 host, in-process A/B): Inception 0.91x of
+#: unfused instead of 1.06x (its 5x5 and 7x7/s2 windows on 8-16-row maps), DenseNet 0.92x
+#: instead of 0.95x, the other conv families within +-1%.
+CONV_ROW_TILE = 8
 #: Unit attribute on the ops of a peeled last tile (`_peel_step`).
 PEELED_ATTR = "dnnf.peeled"
 #: Columns (or output channels) per tile of a one-row root (`column_tiles`).

@@ -1,8 +1,9 @@
 // RUN: dnnf-opt %s --dnnf-fusion-plan --convert-dnnf-to-linalg --dnnf-fuse-elementwise --dnnf-fuse-blocks --split-input-file | FileCheck %s
 
-// Conv + bias + residual add + relu: one block, one loop nest (4 output rows per tile); the
-// conv and the element-wise epilogue are computed per row tile inside it, the conv into a
-// tile-sized destination (no empty of its whole 1x4x8x8 result is sliced).
+// Conv + bias + residual add + relu: one block, one loop nest (4 output rows per tile: at
+// least two tiles per map); the conv and the element-wise epilogue are computed per row
+// tile inside it, the conv into a tile-sized destination (no empty of its whole 1x4x8x8
+// result is sliced).
 // CHECK-LABEL: func.func private @dnnf_block_0
 // CHECK-NOT: linalg.generic
 // CHECK-NOT: linalg.conv
