@@ -74,6 +74,16 @@ def _conv_bn_relu() -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
     return make_model(nodes, {"x": x}, ["y"], inits), {"x": x}
 
 
+def _conv3d_relu_pool() -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
+    """A C3D block: the 3-D conv tile is a contraction over NEON's 4 lanes of channels."""
+    nodes = [helper.make_node("Conv", ["x", "w", "cb"], ["c"], pads=[1, 1, 1, 1, 1, 1]),
+             helper.make_node("Relu", ["c"], ["r"]),
+             helper.make_node("MaxPool", ["r"], ["y"], kernel_shape=[2, 2, 2], strides=[2, 2, 2])]
+    x = _rand(1, 5, 4, 6, 10)
+    return make_model(nodes, {"x": x}, ["y"], {"w": _rand(12, 5, 3, 3, 3), "cb": _rand(12)}), \
+        {"x": x}
+
+
 def _matmul_add_gelu() -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
     nodes = [helper.make_node("MatMul", ["x", "w"], ["p"]),
              helper.make_node("Add", ["p", "b"], ["a"]),
@@ -134,7 +144,8 @@ def _same_value_twice() -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
 
 
 OP_CASES: dict[str, Callable[[], tuple[onnx.ModelProto, dict[str, np.ndarray]]]] = {
-    "conv_bn_relu": _conv_bn_relu, "matmul_add_gelu": _matmul_add_gelu, "softmax": _softmax,
+    "conv_bn_relu": _conv_bn_relu, "conv3d_relu_pool": _conv3d_relu_pool,
+    "matmul_add_gelu": _matmul_add_gelu, "softmax": _softmax,
     "pooling": _pooling, "broadcasting": _broadcasting, "int64_bool": _int64_bool,
     "same_value_twice": _same_value_twice,
 }
