@@ -67,6 +67,7 @@ class BenchResult:
     variants: dict[str, Variant]
     ort_nodes: int  # nodes of onnxruntime's optimised graph
     ort_nodes_no_constant: int  # the same without Constant nodes (our counts skip constants)
+    copies: int = 1  # compiled instances of each of ours; a round's time is their median
 
     def time_ratio(self, name: str, base: str = ORT) -> float:
         """Median time of variant `name` / median time of `base` (> 1: slower than base)."""
@@ -169,6 +170,14 @@ def _ours(model: str | onnx.ModelProto, fuse: bool,
     return cm, Variant(FUSED if fuse else UNFUSED, int(cm.stats["kernels"]), seconds)
 
 
+def _copies(model: str | onnx.ModelProto, fuse: bool,
+            input_shapes: Mapping[str, Sequence[int]] | None, copies: int
+            ) -> tuple[list[dnnf.CompiledModel], Variant]:
+    """`copies` compiled instances of one of ours, and its variant (the first's numbers)."""
+    first, variant = _ours(model, fuse, input_shapes)
+    return [first, *(_ours(model, fuse, input_shapes)[0] for _ in range(copies - 1))], variant
+
+
 def worst_error(actual: Sequence[np.ndarray], expected: Sequence[np.ndarray]) -> float:
     """Max relative error over all outputs; a differing output count or shape is an error."""
     if len(actual) != len(expected):
@@ -207,27 +216,38 @@ def time_round_robin(runners: Mapping[str, Runner], arrays: list[np.ndarray], wa
 
 def bench(model: str | onnx.ModelProto, *, name: str | None = None, threads: int = 1,
           repeat: int = 10, warmup: int = 2, seed: int = 0,
-          input_shapes: Mapping[str, Sequence[int]] | None = None) -> BenchResult:
-    """Compile `model` fused and unfused, build onnxruntime, compare outputs, time all three."""
-    if threads < 1 or repeat < 1 or warmup < 0:
-        raise ValueError(f"need threads >= 1, repeat >= 1, warmup >= 0 (got {threads}, "
-                         f"{repeat}, {warmup})")
-    fused_cm, fused = _ours(model, True, input_shapes)
-    unfused_cm, unfused = _ours(model, False, input_shapes)
-    names = [spec.name for spec in fused_cm.inputs]
+          input_shapes: Mapping[str, Sequence[int]] | None = None,
+          copies: int = 1) -> BenchResult:
+    """Compile `model` fused and unfused, build onnxruntime, compare outputs, time all three.
+
+    `copies` > 1 compiles each of ours that many times: every copy is timed in every round
+    and the round's time of a variant is the median over its copies. Where a compiled
+    model's code and buffers land can make it run 10-15% faster or slower than another copy
+    of the same code (docs/benchmarks.md); the median over copies measures the code, not
+    one placement. Compile times are the first copy's.
+    """
+    if threads < 1 or repeat < 1 or warmup < 0 or copies < 1:
+        raise ValueError(f"need threads >= 1, repeat >= 1, warmup >= 0, copies >= 1 (got "
+                         f"{threads}, {repeat}, {warmup}, {copies})")
+    fused_cms, fused = _copies(model, True, input_shapes, copies)
+    unfused_cms, unfused = _copies(model, False, input_shapes, copies)
+    names = [spec.name for spec in fused_cms[0].inputs]
     ort_run, ort, nodes, non_constant = _onnxruntime(model, threads, names)
-    arrays = random_inputs(fused_cm.inputs, seed)
-    runners: dict[str, Runner] = {FUSED: lambda a: fused_cm(*a),
-                                  UNFUSED: lambda a: unfused_cm(*a), ORT: ort_run}
+    arrays = random_inputs(fused_cms[0].inputs, seed)
     expected = ort_run(arrays)
-    fused.max_rel_error = worst_error(fused_cm(*arrays), expected)
-    unfused.max_rel_error = worst_error(unfused_cm(*arrays), expected)
+    runners: dict[str, Runner] = {ORT: ort_run}
+    for variant, cms in ((fused, fused_cms), (unfused, unfused_cms)):
+        variant.max_rel_error = max(worst_error(cm(*arrays), expected) for cm in cms)
+        runners.update({f"{variant.name} #{i}": (lambda a, cm=cm: cm(*a))
+                        for i, cm in enumerate(cms)})
     times = time_round_robin(runners, arrays, warmup, repeat)
-    for variant in (fused, unfused, ort):
-        variant.times_ms = times[variant.name]
+    ort.times_ms = times[ORT]
+    for variant in (fused, unfused):
+        per_copy = [times[f"{variant.name} #{i}"] for i in range(copies)]
+        variant.times_ms = [statistics.median(round_) for round_ in zip(*per_copy, strict=True)]
     label = name or (model if isinstance(model, str) else model.graph.name)
     return BenchResult(label, threads, repeat, warmup, seed,
-                       {v.name: v for v in (fused, unfused, ort)}, nodes, non_constant)
+                       {v.name: v for v in (fused, unfused, ort)}, nodes, non_constant, copies)
 
 
 def median_interval(ordered: Sequence[float]) -> tuple[float, float]:
@@ -275,7 +295,9 @@ def format_result(r: BenchResult) -> str:
              f"{r.time_ratio(v.name):.2f}x", f"{v.compile_s:.3f}"] for v in r.variants.values()]
     fused, unfused = r.variants[FUSED], r.variants[UNFUSED]
     note = threads_note(r.threads)
-    lines = [f"model: {r.model}  threads: {r.threads}  warmup: {r.warmup}  repeat: {r.repeat}",
+    copies = f"  copies: {r.copies}" if r.copies > 1 else ""
+    lines = [f"model: {r.model}  threads: {r.threads}  warmup: {r.warmup}  repeat: {r.repeat}"
+             f"{copies}",
              *([note] if note else []),
              _table(["variant", "kernels", "median ms", "min ms", "time / onnxruntime",
                      "compile s"], rows),

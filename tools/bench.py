@@ -1,5 +1,5 @@
 """`dnnf-bench model.onnx | --family NAME | --all-families [--threads N] [--processes N]
-[--json out.json]`.
+[--copies N] [--json out.json]`.
 
 Compiles the model with fusion and without, builds an onnxruntime session (ORT_ENABLE_ALL,
 N intra-op threads, 1 inter-op thread), checks both of ours against onnxruntime on seeded
@@ -7,7 +7,9 @@ random inputs, times all three in the same process and prints kernels, median/mi
 time ratios and compile times (dnnfusion_mlir/bench.py). Exit 1 when an error exceeds
 --rtol (unless --no-check). dnnf's JIT code is single-threaded whatever --threads says.
 With --processes N, all of that runs in N fresh processes in turn, then a table of each
-process's per-round fused / unfused ratio and their median, min and max.
+process's per-round fused / unfused ratio and their median, min and max. With --copies N,
+each of ours is compiled N times and a round's time is the median over its copies (where a
+compiled model lands in memory moves its time by up to 10-15%).
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", metavar="PATH", help="write every number to this file")
     parser.add_argument("--processes", type=int, default=1, metavar="N",
                         help="run the benchmark in N fresh processes, one after another")
+    parser.add_argument("--copies", type=int, default=1, metavar="N",
+                        help="compile each of ours N times; a round takes the median copy")
     return parser
 
 
@@ -64,7 +68,7 @@ def family_model(name: str) -> onnx.ModelProto:
 def _bench_one(args: argparse.Namespace, source: str | onnx.ModelProto, name: str) -> BenchResult:
     return bench(source, name=name, threads=args.threads, repeat=args.repeat,
                  warmup=args.warmup, seed=args.seed,
-                 input_shapes=parse_shapes(args.input_shape))
+                 input_shapes=parse_shapes(args.input_shape), copies=args.copies)
 
 
 def _check_failures(results: list[BenchResult], rtol: float) -> list[str]:
@@ -112,6 +116,8 @@ def _main(argv: list[str]) -> int:
         parser.error("give exactly one of: a model file, --family NAME, --all-families")
     if args.processes < 1:
         parser.error(f"--processes must be at least 1 (got {args.processes})")
+    if args.copies < 1:
+        parser.error(f"--copies must be at least 1 (got {args.copies})")
     if args.processes > 1:
         return main_processes(argv, args.processes, args.json)
     failed: dict[str, str] = {}

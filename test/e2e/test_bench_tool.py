@@ -156,6 +156,35 @@ def test_geometric_mean_and_threads_note() -> None:
 def test_bad_arguments(tiny: onnx.ModelProto) -> None:
     with pytest.raises(ValueError, match="repeat >= 1"):
         bench(tiny, repeat=0)
+    with pytest.raises(ValueError, match="copies >= 1"):
+        bench(tiny, copies=0)
+
+
+def test_copies_take_the_median_copy_per_round(tiny: onnx.ModelProto,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three compiled copies of each of ours, each timed every round; the variant's round
+    time is the median of its copies' (fake, distinct) times."""
+    fake = {f"{FUSED} #0": [1.0, 5.0], f"{FUSED} #1": [3.0, 4.0], f"{FUSED} #2": [2.0, 9.0],
+            f"{UNFUSED} #0": [6.0, 6.0], f"{UNFUSED} #1": [7.0, 8.0],
+            f"{UNFUSED} #2": [8.0, 7.0], ORT: [1.5, 1.5]}
+    timed: list[str] = []
+
+    def round_robin(runners: dict, arrays: list, warmup: int, repeat: int) -> dict:
+        timed.extend(runners)
+        for run in runners.values():
+            run(arrays)  # every copy is a working compiled model
+        return fake
+
+    monkeypatch.setattr(bench_lib, "time_round_robin", round_robin)
+    r = bench(tiny, name="tiny", repeat=2, warmup=0, copies=3)
+    assert sorted(timed) == sorted(fake)
+    assert r.copies == 3
+    assert r.variants[FUSED].times_ms == [2.0, 5.0]
+    assert r.variants[UNFUSED].times_ms == [7.0, 7.0]
+    assert r.variants[ORT].times_ms == [1.5, 1.5]
+    assert r.variants[FUSED].max_rel_error <= 1e-6
+    assert "copies: 3" in bench_lib.format_result(r)
+    assert r.to_dict()["copies"] == 3
 
 
 def test_cli_json_and_check_exit(tiny: onnx.ModelProto, tmp_path: Path,
@@ -173,6 +202,8 @@ def test_cli_json_and_check_exit(tiny: onnx.ModelProto, tmp_path: Path,
     assert run_cli(bench_tool._main, [*args, "--rtol", "-1"]) == 1
     assert "check failed: " in capsys.readouterr().err
     assert run_cli(bench_tool._main, [*args, "--rtol", "-1", "--no-check"]) == 0
+    assert run_cli(bench_tool._main, [*args, "--copies", "2"]) == 0
+    assert json.loads(Path(out).read_text())["copies"] == 2
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -240,6 +271,8 @@ def test_cli_processes_child_failure_and_bad_count(tiny: onnx.ModelProto, tmp_pa
     assert "error: process 1 of 2 failed (exit code 1)" in err[-1]
     with pytest.raises(SystemExit):
         bench_tool._main([model, "--processes", "0"])
+    with pytest.raises(SystemExit):
+        bench_tool._main([model, "--copies", "0"])
 
 
 def test_child_argv_drops_parent_options() -> None:
