@@ -221,10 +221,10 @@ def bench(model: str | onnx.ModelProto, *, name: str | None = None, threads: int
     """Compile `model` fused and unfused, build onnxruntime, compare outputs, time all three.
 
     `copies` > 1 compiles each of ours that many times: every copy is timed in every round
-    and the round's time of a variant is the median over its copies. Where a compiled
-    model's code and buffers land can make it run 10-15% faster or slower than another copy
-    of the same code (docs/benchmarks.md); the median over copies measures the code, not
-    one placement. Compile times are the first copy's.
+    and the round's time of a variant is the median over its copies, so that where one
+    compiled instance's code and buffers happen to land cannot decide the comparison (on
+    this host three copies agreed within a process, docs/benchmarks.md). Compile times are
+    the first copy's.
     """
     if threads < 1 or repeat < 1 or warmup < 0 or copies < 1:
         raise ValueError(f"need threads >= 1, repeat >= 1, warmup >= 0, copies >= 1 (got "

@@ -23,8 +23,8 @@ the arena once, after its last view's last use.
 
 Why: without it every block output and tile buffer is a `malloc`/`free` per call, and the
 allocator decides reuse and placement. The plan makes reuse the compiler's: one allocation
-per call, the same relative layout in every call and every process, and a footprint that
-is the peak of live buffers (reported as `arena_bytes`).
+per call, the same relative layout in every call and every process, and a footprint set by
+which buffers are live together (greedy placement: at least their peak; `arena_bytes`).
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ time ratios and compile times (dnnfusion_mlir/bench.py). Exit 1 when an error ex
 --rtol (unless --no-check). dnnf's JIT code is single-threaded whatever --threads says.
 With --processes N, all of that runs in N fresh processes in turn, then a table of each
 process's per-round fused / unfused ratio and their median, min and max. With --copies N,
-each of ours is compiled N times and a round's time is the median over its copies (where a
-compiled model lands in memory moves its time by up to 10-15%).
+each of ours is compiled N times and a round's time is the median over its copies, so no
+single compiled instance's placement in memory decides the comparison.
 """
 
 from __future__ import annotations

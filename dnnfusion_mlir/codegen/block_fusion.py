@@ -62,8 +62,9 @@ MAX_USES = 3
 #: tiles re-read, re-pad and re-transpose fewer input rows ((T + K - 1) / T instead of K).
 #: 4 vs 1 row: ResNet-50 fused 0.91x of unfused time instead of 1.04x, Inception 1.10x
 #: instead of 1.35x. 8 vs 4 rows (this AVX2 host, in-process A/B): Inception 0.91x of
-#: unfused instead of 1.06x (its 5x5 and 7x7/s2 windows on 8-16-row maps), DenseNet 0.92x
-#: instead of 0.95x, the other conv families within +-1%.
+#: unfused instead of 1.06x in one process (its 5x5 and 7x7/s2 windows on 8-16-row maps;
+#: across processes it is at parity, docs/benchmarks.md), DenseNet 0.92x instead of 0.95x,
+#: the other conv families within +-1%.
 CONV_ROW_TILE = 8
 #: Unit attribute on the ops of a peeled last tile (`_peel_step`).
 PEELED_ATTR = "dnnf.peeled"

@@ -202,9 +202,9 @@ def _depthwise_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSchedul
 def _conv3d_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSchedule:
     """conv_3d_ndhwc_dhwcf: loops (n, od, oh, ow, f, kd, kh, kw, c). The 2-D conv's
     register tile (`_conv_register_tile`) on one output row; each kernel tap (kd, kh, kw)
-    by one. With the unit loops folded away the tile is the
-    contraction out[ow, f] += x[ow + kw, c] * w[c, f], lowered to outer products with
-    output channels in lanes (strides and dilations of 1; others stay scalar)."""
+    by one. With the unit loops folded away the tile is the contraction out[ow, f] +=
+    x[ow + kw, c] * w[c, f], lowered to FMAs with output channels in lanes (a width stride
+    other than 1 leaves a strided index: that tile stays scalar)."""
     _, _, _, ow, f, _, _, _, c = info.ranges
     tow, tf, tc = _conv_register_tile(ow, f, c, unit)
     return OpSchedule(tag, (1, 1, 1, tow, tf), (0, 0, 0, 0, 0, 1, 1, 1, tc),
