@@ -170,6 +170,13 @@ def _ours(model: str | onnx.ModelProto, fuse: bool,
     return cm, Variant(FUSED if fuse else UNFUSED, int(cm.stats["kernels"]), seconds)
 
 
+def _runner(cm: dnnf.CompiledModel) -> Runner:
+    def run(arrays: list[np.ndarray]) -> list[np.ndarray]:
+        return cm(*arrays)
+
+    return run
+
+
 def _copies(model: str | onnx.ModelProto, fuse: bool,
             input_shapes: Mapping[str, Sequence[int]] | None, copies: int
             ) -> tuple[list[dnnf.CompiledModel], Variant]:
@@ -238,8 +245,7 @@ def bench(model: str | onnx.ModelProto, *, name: str | None = None, threads: int
     runners: dict[str, Runner] = {ORT: ort_run}
     for variant, cms in ((fused, fused_cms), (unfused, unfused_cms)):
         variant.max_rel_error = max(worst_error(cm(*arrays), expected) for cm in cms)
-        runners.update({f"{variant.name} #{i}": (lambda a, cm=cm: cm(*a))
-                        for i, cm in enumerate(cms)})
+        runners.update({f"{variant.name} #{i}": _runner(cm) for i, cm in enumerate(cms)})
     times = time_round_robin(runners, arrays, warmup, repeat)
     ort.times_ms = times[ORT]
     for variant in (fused, unfused):
