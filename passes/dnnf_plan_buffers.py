@@ -29,6 +29,7 @@ which buffers are live together (greedy placement: at least their peak; `arena_b
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from dnnfusion_mlir._mlir import arith, ir, memref
@@ -60,21 +61,11 @@ def _byte_size(type_: ir.MemRefType) -> int | None:
     layout = type_.layout
     identity = (isinstance(layout, ir.AffineMapAttr)
                 and layout.value == ir.AffineMap.get_identity(type_.rank))
-    if not type_.has_static_shape or not identity:
-        return None
     element = type_.element_type
-    if isinstance(element, ir.FloatType):
-        width = element.width
-    elif isinstance(element, ir.IntegerType):
-        width = element.width
-    else:
+    if (not type_.has_static_shape or not identity
+            or not isinstance(element, ir.FloatType | ir.IntegerType) or element.width % 8):
         return None
-    if width % 8:
-        return None
-    count = 1
-    for dim in type_.shape:
-        count *= dim
-    return max(count * width // 8, 1)
+    return max(math.prod(type_.shape) * element.width // 8, 1)
 
 
 def _alignment(alloc: ir.Operation) -> int:

@@ -281,13 +281,14 @@ def choose_schedule(tag: int, info: LoopInfo, target: str = "host") -> OpSchedul
 
 
 def _tile_for(handle: str, sizes: tuple[int, ...], name: str) -> tuple[list[str], str, str]:
-    """``tile_using_for`` line; returns (lines, tiled handle, loops handle prefix)."""
+    """``tile_using_for`` line; returns (lines, tiled handle, innermost loop handle)."""
     nloops = sum(1 for s in sizes if s)
     res = ", ".join([_ANY] * (nloops + 1))
     loops = f"%{name}_l" + (f":{nloops}" if nloops > 1 else "")
     line = (f"%{name}_t, {loops} = transform.structured.tile_using_for {handle} "
             f"tile_sizes {list(sizes)} : ({_ANY}) -> ({res})")
-    return [line], f"%{name}_t", f"%{name}_l"
+    innermost = f"%{name}_l" + (f"#{nloops - 1}" if nloops > 1 else "")
+    return [line], f"%{name}_t", innermost
 
 
 def _op_script(s: OpSchedule) -> list[str]:
@@ -309,11 +310,10 @@ def _op_script(s: OpSchedule) -> list[str]:
             fill = "%fill_t"
     innermost = ""  # the innermost reduction tile loop of a `unit_dims` schedule
     if any(s.inner):
-        more, cur, loops = _tile_for(cur, s.inner, "red")
+        more, cur, innermost_loop = _tile_for(cur, s.inner, "red")
         lines += more
         if s.unit_dims:
-            tiled = sum(1 for t in s.inner if t)
-            innermost = f"{loops}#{tiled - 1}" if tiled > 1 else loops
+            innermost = innermost_loop
             lines += [f"%gen = transform.structured.generalize {cur} : ({_ANY}) -> {_ANY}",
                       f"transform.apply_patterns to {innermost} {{",
                       "  transform.apply_patterns.linalg.fold_unit_extent_dims_via_slices",

@@ -15,6 +15,8 @@ from __future__ import annotations
 import ctypes
 
 from dnnfusion_mlir._mlir import capi_library, ir, linalg, passmanager
+from dnnfusion_mlir.passes import dnnf_plan_buffers
+from dnnfusion_mlir.pipeline import build_pass_manager
 
 #: Passes before the ``memref.copy`` rewrite: bufferize, results -> out-params.
 BUFFERIZE_PASSES: tuple[str, ...] = (
@@ -98,9 +100,6 @@ def lower_to_llvm(module: ir.Module, target: str = "host") -> tuple[int, int]:
     """Lower a (scheduled) linalg-on-tensors module to the LLVM dialect, in place; returns
     the bytes of the planned buffer arena and of the buffers placed in it
     (`dnnf-plan-buffers`)."""
-    from dnnfusion_mlir.passes import dnnf_plan_buffers
-    from dnnfusion_mlir.pipeline import build_pass_manager
-
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r} (expected one of {TARGETS})")
     with module.context:
