@@ -170,32 +170,44 @@ def _init_is_fill(op: ir.Operation, operand: int) -> bool:
 # ------------------------------------------------------------------ tile size choice
 
 
+def _lane_vectors(tow: int, unit: VectorUnit) -> int:
+    """Vectors of output channels beside `tow` output columns in a conv / depthwise register
+    tile: two when the tow x 2 accumulators fit in half the registers, else one. A prime
+    width tiles whole (`_tile`): 7 x 2 ymm accumulators plus the FMA operands overflowed
+    AVX2's 16 and every step spilled (AlexNet's 7x7 convs ran 1.2-1.5x longer); 13 x 1
+    plus a weight vector and a broadcast is 15, no spill."""
+    return 2 if 2 * tow <= unit.registers // 2 else 1
+
+
 def _conv_register_tile(ow: int, f: int, c: int, unit: VectorUnit) -> tuple[int, int, int]:
     """(ow, f, c) tile of a channels-last conv: f in lanes, ow x f registers: 8 x 1 with
     AVX-512, 4 x 2 with AVX2 (8 of 16 ymm; on the 64->64 3x3 conv of bench_kernels 76
-    GFLOP/s, 8 x 1 gave 41), 4 x 1 on NEON; input channels by 16."""
+    GFLOP/s, 8 x 1 gave 41), 4 x 1 on NEON; one vector of f when a prime width tiles whole
+    (`_lane_vectors`); input channels by 16."""
     lanes = unit.lanes
     avx2 = lanes >= 8 and unit.registers < 32
-    tf = _tile(f, 2 * lanes if avx2 else lanes)
     tow = _tile(ow, 8 if lanes >= 8 and not avx2 else 4)
+    tf = _tile(f, _lane_vectors(tow, unit) * lanes if avx2 else lanes)
     return tow, tf, _tile(c, 16)
 
 
 def _conv_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSchedule:
     """conv_2d_nhwc_hwcf: loops (n, oh, ow, f, kh, kw, c); `_conv_register_tile`, one
-    output row and one kernel row per tile, decomposed to the 1-D conv."""
+    output row and one kernel tap per tile, decomposed to the 1-D conv. With the kernel
+    row's taps in one tile, the input columns they share were broadcast once and held
+    across taps: (ow + kw - 1) x 16 broadcasts live at once, spilled on every step."""
     _, _, ow, f, _, _, c = info.ranges
     tow, tf, tc = _conv_register_tile(ow, f, c, unit)
-    return OpSchedule(tag, (1, 1, tow, tf, 0, 0, 0), (0, 0, 0, 0, 1, 0, tc),
+    return OpSchedule(tag, (1, 1, tow, tf, 0, 0, 0), (0, 0, 0, 0, 1, 1, tc),
                       decompose=True, init_operand=2)
 
 
 def _depthwise_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSchedule:
     """depthwise_conv_2d_nhwc_hwc / pooling_nhwc_*: loops (n, oh, ow, c, kh, kw); ow x 2
-    registers of accumulators (8 x 2 needs 32 registers, 4 x 2 fits 16)."""
+    registers of accumulators (8 x 2 needs 32 registers, 4 x 2 fits 16; `_lane_vectors`)."""
     _, _, ow, c, _, _ = info.ranges
-    tow = 8 if unit.registers >= 32 else 4
-    return OpSchedule(tag, (1, 1, _tile(ow, tow), _tile(c, 2 * unit.lanes), 0, 0),
+    tow = _tile(ow, 8 if unit.registers >= 32 else 4)
+    return OpSchedule(tag, (1, 1, tow, _tile(c, _lane_vectors(tow, unit) * unit.lanes), 0, 0),
                       (0, 0, 0, 0, 1, 0), decompose=True, init_operand=2)
 
 

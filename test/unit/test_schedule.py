@@ -84,6 +84,7 @@ CONV_CASES = [  # (n, c, h, w, f, k, stride, dilation, pad)
     (1, 3, 13, 13, 8, 3, 2, 1, 1),
     (2, 5, 7, 7, 7, 1, 1, 1, 0),
     (1, 4, 11, 9, 13, 3, 1, 2, 0),
+    (1, 24, 7, 7, 32, 3, 1, 1, 1),  # prime width: a whole-row tile of one lane vector
 ]
 
 
@@ -156,7 +157,8 @@ def test_conv3d(shape: tuple[int, ...], f: int, strides: tuple[int, int, int],
     assert ("vector.fma" in sched) == vectorised
 
 
-@pytest.mark.parametrize(("c", "h", "k", "s"), [(8, 14, 3, 1), (13, 9, 3, 2), (1, 6, 5, 1)])
+@pytest.mark.parametrize(("c", "h", "k", "s"),
+                         [(8, 14, 3, 1), (13, 9, 3, 2), (1, 6, 5, 1), (40, 9, 3, 1)])
 def test_depthwise_conv(c: int, h: int, k: int, s: int) -> None:
     x, wt = rand(1, c, h, h), rand(c, k, k)
     oh = (h - k) // s + 1
@@ -421,6 +423,34 @@ def test_matmul_register_tile_fits_the_host_vector_unit(
                                      ("parallel", "parallel", "reduction")))
     assert mm.outer == (rows, cols, 0)
     assert rows * cols // unit.lanes <= unit.registers // 2
+
+
+_UNITS = {"avx512": host_cpu.X86[512], "avx2": host_cpu.X86[256], "sse": host_cpu.X86[128],
+          "neon": schedule.UNITS["aarch64"]}
+
+
+@pytest.mark.parametrize("unit", sorted(_UNITS))
+@pytest.mark.parametrize("ow", [56, 28, 15, 13, 7, 5])
+def test_conv_register_tiles_fit_the_vector_unit(
+        monkeypatch: pytest.MonkeyPatch, unit: str, ow: int) -> None:
+    """A conv register tile's accumulators (columns x lane vectors), its weight vectors and
+    one broadcast input fit the register file at every width: a prime width, tiled whole,
+    gets one lane vector (7 x 2 ymm plus operands overflowed AVX2's 16 and spilled every
+    step). The tile holds one kernel tap (the taps of a row shared broadcast inputs, all
+    live at once). Depthwise: accumulators plus an input and a weight vector each."""
+    vu = _UNITS[unit]
+    monkeypatch.setitem(schedule.UNITS, "host", vu)
+    conv = choose_schedule(0, LoopInfo("linalg.conv_2d_nhwc_hwcf", (1, ow, ow, 64, 3, 3, 64),
+                                       ("parallel",) * 4 + ("reduction",) * 3))
+    tow, vectors = conv.outer[2], conv.outer[3] // vu.lanes
+    assert ow % tow == 0
+    assert conv.outer[3] % vu.lanes == 0
+    assert tow * vectors + vectors + 1 <= vu.registers
+    assert conv.inner[4:6] == (1, 1)
+    dw = choose_schedule(1, LoopInfo("linalg.depthwise_conv_2d_nhwc_hwc", (1, ow, ow, 64, 3, 3),
+                                     ("parallel",) * 4 + ("reduction",) * 2))
+    tow, vectors = dw.outer[2], dw.outer[3] // vu.lanes
+    assert tow * vectors + 2 * vectors <= vu.registers
 
 
 def test_host_vector_unit_from_cpu_flags(monkeypatch: pytest.MonkeyPatch) -> None:
