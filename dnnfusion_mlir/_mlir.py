@@ -13,6 +13,7 @@ from types import ModuleType
 from torch_mlir import ir, passmanager, rewrite
 from torch_mlir.dialects import arith, func, irdl, linalg, memref, tensor
 from torch_mlir.dialects import ext as dialect_ext
+from torch_mlir.dialects import math as math_dialect
 from torch_mlir.execution_engine import ExecutionEngine
 from torch_mlir.runtime import get_ranked_memref_descriptor
 
@@ -26,6 +27,7 @@ __all__ = [
     "ir",
     "irdl",
     "linalg",
+    "math_dialect",
     "memref",
     "passmanager",
     "rewrite",

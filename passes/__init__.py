@@ -14,6 +14,7 @@ PASSES: dict[str, str] = {
     "dnnf-algebraic-constants": "dnnfusion_mlir.passes.dnnf_algebraic_constants:run",
     "dnnf-algebraic-distribute": "dnnfusion_mlir.passes.dnnf_algebraic_distribute:run",
     "dnnf-algebraic-powers": "dnnfusion_mlir.passes.dnnf_algebraic_powers:run",
+    "dnnf-approximate-math": "dnnfusion_mlir.passes.dnnf_approximate_math:run",
     "dnnf-fold-constants": "dnnfusion_mlir.passes.dnnf_fold_constants:run",
     "dnnf-fold-into-weights": "dnnfusion_mlir.passes.dnnf_fold_into_weights:run",
     "dnnf-fold-layout": "dnnfusion_mlir.passes.dnnf_fold_layout:run",

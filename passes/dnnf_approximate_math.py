@@ -1,0 +1,132 @@
+"""Vectorisable f32 exp and tanh: `math.exp` / `math.tanh` as polynomials on vector lanes.
+
+Matches: every `math.exp` and `math.tanh` whose operand is f32 or a vector of f32
+(softmax, sigmoid, SiLU and Mish; GPT-2's tanh GELU).
+Rewrites: each into Cephes' single-precision function, in arith/math ops of the same type.
+exp: with n = floor(x * log2(e) + 1/2) and r = x - n * ln 2 (ln 2 in two parts, so r is
+exact), exp(x) = p(r) * 2^a * 2^b, p the degree-6 polynomial of expf on |r| <= ln(2)/2,
+a = n >> 1 and b = n - a each a normal power of two made from its exponent bits
+((a + 127) << 23), so results near the largest float and down into the subnormals are
+exact scalings; x is clamped to [-104, ln(FLT_MAX)], above which the result is +inf
+(below -104 it rounds to 0 anyway); NaN stays NaN. tanh: for |x| < 0.625 the odd polynomial
+x + x^3 q(x^2) (no cancellation near 0); else sign(x) * (1 - 2 / (exp(2|x|) + 1)), which
+reaches +-1 as exp overflows.
+Sound because: these are the same functions to within a few units in the last place over
+the whole range (Cephes' bounds: exp 2e-7 relative on normal results, tanh 2e-7 relative;
+`test/e2e/test_approximate_math.py` checks both against numpy from the underflow to the
+overflow ends, at infinities and NaN).
+Why: LLVM lowers `math.exp` / `math.tanh` on a vector to one scalar `expf` / `tanhf` libm
+call per lane (the JIT and our AArch64 objects have no vector math library): a softmax,
+SiLU or GELU spent most of its time in those calls. The polynomials are a few FMAs per
+vector on both targets.
+"""
+
+from __future__ import annotations
+
+from dnnfusion_mlir._mlir import arith, ir, math_dialect
+
+NAME = "dnnf-approximate-math"
+DESCRIPTION = "Rewrite f32 math.exp / math.tanh into vectorisable polynomials (Cephes)."
+
+#: Cephes expf: the clamp, ln 2 split in a high part (exact in float) and a low part, and
+#: p(r) = 1 + r + r^2 * (((((P0 r + P1) r + P2) r + P3) r + P4) r + P5).
+_EXP_MAX = 88.72283905206835  # ln(FLT_MAX)
+_EXP_MIN = -104.0  # exp(-104) is below half the smallest subnormal
+_LOG2E = 1.44269504088896341
+_LN2_HI = 0.693359375
+_LN2_LO = -2.12194440e-4
+_EXP_P = (1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2,
+          1.6666665459e-1, 5.0000001201e-1)
+#: Cephes tanhf: below 0.625, x + x^3 * q(x^2).
+_TANH_SMALL = 0.625
+_TANH_Q = (-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1,
+           -3.33332819422e-1)
+
+
+def run(op: ir.Operation, pass_: object) -> None:
+    """Pass entry point (module)."""
+    for found in _matches(op):
+        x = found.operands[0]
+        with ir.InsertionPoint(found), found.location:
+            y = _exp(x) if found.name == "math.exp" else _tanh(x)
+        found.results[0].replace_all_uses_with(y)
+        found.erase()
+
+
+def _matches(root: ir.Operation) -> list[ir.Operation]:
+    found = []
+    for region in root.regions:
+        for block in region.blocks:
+            for child in block.operations:
+                op = child.operation
+                if op.name in ("math.exp", "math.tanh") and _is_f32(op.operands[0].type):
+                    found.append(op)
+                found += _matches(op)
+    return found
+
+
+def _is_f32(type_: ir.Type) -> bool:
+    element = type_.element_type if isinstance(type_, ir.VectorType) else type_
+    return isinstance(element, ir.F32Type)
+
+
+def _int_type(type_: ir.Type) -> ir.Type:
+    """i32, or a vector of i32 of `type_`'s shape."""
+    i32 = ir.IntegerType.get_signless(32)
+    return ir.VectorType.get(type_.shape, i32) if isinstance(type_, ir.VectorType) else i32
+
+
+def _const(type_: ir.Type, value: float) -> ir.Value:
+    """A scalar or splat constant of `type_` (f32 or i32 elements)."""
+    element = type_.element_type if isinstance(type_, ir.VectorType) else type_
+    scalar = (ir.FloatAttr.get(element, value) if isinstance(element, ir.F32Type)
+              else ir.IntegerAttr.get(element, int(value)))
+    if isinstance(type_, ir.VectorType):
+        return arith.constant(type_, ir.DenseElementsAttr.get_splat(type_, scalar))
+    return arith.constant(type_, scalar)
+
+
+def _poly(x: ir.Value, coefficients: tuple[float, ...]) -> ir.Value:
+    """Horner: ((c0 x + c1) x + ...) + c_last."""
+    acc = _const(x.type, coefficients[0])
+    for c in coefficients[1:]:
+        acc = arith.addf(arith.mulf(acc, x), _const(x.type, c))
+    return acc
+
+
+def _exp(x: ir.Value) -> ir.Value:
+    ty = x.type
+    ity = _int_type(ty)
+    xc = arith.minimumf(arith.maximumf(x, _const(ty, _EXP_MIN)), _const(ty, _EXP_MAX))
+    n = math_dialect.floor(arith.addf(arith.mulf(xc, _const(ty, _LOG2E)), _const(ty, 0.5)))
+    r = arith.subf(xc, arith.mulf(n, _const(ty, _LN2_HI)))
+    r = arith.subf(r, arith.mulf(n, _const(ty, _LN2_LO)))
+    p = arith.addf(arith.addf(arith.mulf(_poly(r, _EXP_P), arith.mulf(r, r)), r),
+                   _const(ty, 1.0))
+    ni = arith.fptosi(ity, n)
+    half = arith.shrsi(ni, _const(ity, 1))
+    y = arith.mulf(arith.mulf(p, _pow2(half)), _pow2(arith.subi(ni, half)))
+    y = arith.select(arith.cmpf(arith.CmpFPredicate.OGT, x, _const(ty, _EXP_MAX)),
+                     _const(ty, float("inf")), y)
+    return arith.select(arith.cmpf(arith.CmpFPredicate.UNO, x, x), x, y)
+
+
+def _pow2(k: ir.Value) -> ir.Value:
+    """2^k as f32 for integer k in [-126, 127]: the exponent field (k + 127) << 23."""
+    ity = k.type
+    fty = (ir.VectorType.get(ity.shape, ir.F32Type.get()) if isinstance(ity, ir.VectorType)
+           else ir.F32Type.get())
+    return arith.bitcast(fty, arith.shli(arith.addi(k, _const(ity, 127)), _const(ity, 23)))
+
+
+def _tanh(x: ir.Value) -> ir.Value:
+    ty = x.type
+    ax = math_dialect.absf(x)
+    x2 = arith.mulf(x, x)
+    small = arith.addf(arith.mulf(arith.mulf(_poly(x2, _TANH_Q), x2), x), x)
+    e = _exp(arith.addf(ax, ax))
+    large = arith.subf(_const(ty, 1.0),
+                       arith.divf(_const(ty, 2.0), arith.addf(e, _const(ty, 1.0))))
+    large = math_dialect.copysign(large, x)
+    is_small = arith.cmpf(arith.CmpFPredicate.OLT, ax, _const(ty, _TANH_SMALL))
+    return arith.select(is_small, small, large)
