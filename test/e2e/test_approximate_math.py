@@ -1,8 +1,10 @@
-"""`dnnf-approximate-math`: compiled Exp / Tanh / Sigmoid against numpy in float64 over
+"""`dnnf-approximate-math`: compiled Exp / Tanh / Erf / Sigmoid against numpy (`math.erf`) in float64 over
 their whole f32 range, including the overflow and underflow ends, infinities and NaN, on
 vector lanes and on a scalar remainder; and no libm call left for them."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
@@ -34,10 +36,12 @@ def _reference(op: str, x: np.ndarray) -> np.ndarray:
             return np.exp(x64)
         if op == "Tanh":
             return np.tanh(x64)
+        if op == "Erf":
+            return np.vectorize(math.erf, otypes=[np.float64])(x64)
         return 1.0 / (1.0 + np.exp(-x64))
 
 
-@pytest.mark.parametrize("op", ["Exp", "Tanh", "Sigmoid"])
+@pytest.mark.parametrize("op", ["Exp", "Tanh", "Erf", "Sigmoid"])
 def test_matches_numpy_over_the_f32_range(op: str) -> None:
     x = _inputs()
     model = make_model([helper.make_node(op, ["x"], ["y"])], {"x": x}, ["y"])
@@ -58,16 +62,18 @@ def test_matches_numpy_over_the_f32_range(op: str) -> None:
     # 1 / (1 + exp(-x)), which is 0 once exp(-x) overflows (x < -88.7), below 1.2e-38.
     tiny_error = 3e-45 if op != "Sigmoid" else np.finfo(np.float32).tiny
     assert float(np.abs(got[tiny] - ref[tiny]).max(initial=0.0)) < tiny_error
-    if op == "Tanh":  # odd, and exactly +-1 where float rounds it there
+    if op in ("Tanh", "Erf"):  # odd, and exactly +-1 where float rounds it there
         np.testing.assert_array_equal(got[x > 9], 1.0)
         np.testing.assert_array_equal(got[x < -9], -1.0)
 
 
 def test_no_libm_call_is_left() -> None:
     x = np.linspace(-5, 5, 64, dtype=np.float32)
-    nodes = [helper.make_node("Exp", ["x"], ["e"]), helper.make_node("Tanh", ["e"], ["y"])]
+    nodes = [helper.make_node("Exp", ["x"], ["e"]), helper.make_node("Tanh", ["e"], ["t"]),
+             helper.make_node("Erf", ["t"], ["y"])]
     cm = dnnf.compile(make_model(nodes, {"x": x}, ["y"]))
     llvm_ir = cm.llvm_ir()
-    assert "@expf" not in llvm_ir
-    assert "@tanhf" not in llvm_ir
-    np.testing.assert_allclose(cm.run({"x": x})[0], np.tanh(np.exp(x)), rtol=1e-6)
+    for name in ("@expf", "@tanhf", "@erff"):
+        assert name not in llvm_ir
+    ref = np.vectorize(math.erf)(np.tanh(np.exp(x.astype(np.float64))))
+    np.testing.assert_allclose(cm.run({"x": x})[0], ref, rtol=1e-6)

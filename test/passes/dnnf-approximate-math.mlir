@@ -43,3 +43,21 @@ func.func @tanh_vector(%x: vector<4xf32>) -> vector<4xf32> {
   %y = math.tanh %x : vector<4xf32>
   return %y : vector<4xf32>
 }
+
+// erf: the series below 0.5, 1 - t exp(-x^2 + r(t)) with x's sign above; the exp inside
+// is rewritten too.
+// CHECK-LABEL: func.func @erf_vector
+// CHECK-NOT: math.erf
+// CHECK: math.absf %[[E:.*]] : vector<4xf32>
+// CHECK: arith.divf
+// CHECK: math.floor
+// CHECK: math.copysign %{{.*}}, %[[E]] : vector<4xf32>
+// CHECK: arith.cmpf olt
+// CHECK: arith.select
+// CHECK-NOT: math.erf
+// CHECK-NOT: math.exp
+// CHECK: return
+func.func @erf_vector(%x: vector<4xf32>) -> vector<4xf32> {
+  %y = math.erf %x : vector<4xf32>
+  return %y : vector<4xf32>
+}
