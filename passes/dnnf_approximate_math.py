@@ -66,14 +66,14 @@ def run(op: ir.Operation, pass_: object) -> None:
 
 
 def _matches(root: ir.Operation) -> list[ir.Operation]:
-    found = []
-    for region in root.regions:
-        for block in region.blocks:
-            for child in block.operations:
-                op = child.operation
-                if op.name in _REWRITES and _is_f32(op.operands[0].type):
-                    found.append(op)
-                found += _matches(op)
+    found: list[ir.Operation] = []
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if op.name in _REWRITES and _is_f32(op.operands[0].type):
+            found.append(op)
+        return ir.WalkResult.ADVANCE
+
+    root.walk(visit)
     return found
 
 

@@ -33,8 +33,8 @@ BUFFERIZE_PASSES: tuple[str, ...] = (
 #: out of them (one buffer reused by every iteration instead of a malloc/free per tile).
 #: Then `dnnf-plan-buffers` (ours) places every non-escaping static buffer in one arena by
 #: lifetime, so a call makes one allocation and buffers are reused by the compiler's plan.
-#: `dnnf-approximate-math` (ours) makes f32 exp and tanh polynomials on vector lanes: LLVM
-#: would otherwise call libm's scalar expf / tanhf once per lane.
+#: `dnnf-approximate-math` (ours) makes f32 exp, tanh and erf polynomials on vector lanes:
+#: LLVM would otherwise call libm's scalar expf / tanhf / erff once per lane.
 LOWER_PASSES: tuple[str, ...] = (
     "func.func(scf-forall-to-for)",
     "func.func(buffer-hoisting)",
