@@ -1,8 +1,10 @@
-"""Vectorisable f32 exp, tanh and erf: `math.exp` / `math.tanh` / `math.erf` as
-polynomials on vector lanes.
+"""Vectorisable f32 exp, tanh, erf and powers: `math.exp` / `math.tanh` / `math.erf` as
+polynomials on vector lanes, `math.powf` by a constant as roots and products.
 
 Matches: every `math.exp`, `math.tanh` and `math.erf` whose operand is f32 or a vector of
-f32 (softmax, sigmoid, SiLU and Mish; GPT-2's tanh GELU, BERT's erf GELU).
+f32 (softmax, sigmoid, SiLU and Mish; GPT-2's tanh GELU, BERT's erf GELU), and every f32
+`math.powf` whose exponent is a scalar or splat constant in `_POWERS` (0, +-1/4, +-1/2,
++-3/4, +-1, +-2, +-3: LRN's usual beta 0.75, Pow nodes).
 Rewrites: each into Cephes' single-precision function, in arith/math ops of the same type.
 exp: with n = floor(x * log2(e) + 1/2) and r = x - n * ln 2 (ln 2 in two parts, so r is
 exact), exp(x) = p(r) * 2^a * 2^b, p the degree-6 polynomial of expf on |r| <= ln(2)/2,
@@ -12,17 +14,24 @@ exact scalings; x is clamped to [-104, ln(FLT_MAX)], above which the result is +
 (below -104 it rounds to 0 anyway); NaN stays NaN. tanh: for |x| < 0.625 the odd polynomial
 x + x^3 q(x^2) (no cancellation near 0); else sign(x) * (1 - 2 / (exp(2|x|) + 1)), which
 reaches +-1 as exp overflows. erf: for |x| < 0.5 its Maclaurin series to x^13; else
-sign(x) * (1 - erfc(|x|)) with Numerical Recipes' erfc (t exp(-x^2 + r(t)), t = 1 / (1 +
-|x|/2), r of degree 9), whose exp is the one above.
+sign(x) * (1 - erfc(|x|)) with Numerical Recipes' erfc (t exp(-x^2 + r(t)), t = 1 /
+(1 + |x|/2), r of degree 9), whose exp is the one above. powf: x^(1/2) = sqrt(x) + 0,
+x^(1/4) its square root, x^(3/4) their product (+inf selected at x = -inf); integer
+exponents as products of x; a negative exponent as 1 / x^|e|.
 Sound because: these are the same functions to within a few units in the last place over
 the whole range (Cephes' bounds: exp and tanh 2e-7 relative on normal results; erfc's
 fractional error is under 1.2e-7; measured against float64 over [-6, 6]: exp 7.7e-8, tanh
 1.3e-7, erf 2.8e-7 relative; `test/e2e/test_approximate_math.py` checks all three against
-numpy from the underflow to the overflow ends, at infinities and NaN).
-Why: LLVM lowers these ops on a vector to one scalar libm call (`expf`, `tanhf`, `erff`)
-per lane (the JIT and our AArch64 objects have no vector math library): a softmax, SiLU or
-GELU spent most of its time in those calls. The polynomials are a few FMAs per
-vector on both targets.
+numpy from the underflow to the overflow ends, at infinities and NaN). The powers are
+correctly rounded roots and at most three products (under 5e-7 relative on normal results,
+the same test); C's pow special cases agree: NaN for a negative base under a root (sqrt of
+a negative), +0 at -0 (the + 0), +inf at -inf (the select), 1 / +-0 = +-inf. Where x^|e|
+overflows, 1 / x^|e| is 0 although the true value may be a subnormal (under 1.2e-38).
+Why: LLVM lowers these ops on a vector to one scalar libm call (`expf`, `tanhf`, `erff`,
+`powf`) per lane (the JIT and our AArch64 objects have no vector math library): a softmax,
+SiLU or GELU spent most of its time in those calls, AlexNet's LRNs most of theirs in
+`powf` (whole model 0.81x of the libm version's time). The polynomials are a few FMAs per
+vector on both targets, the roots one `sqrt` instruction each.
 """
 
 from __future__ import annotations
@@ -30,7 +39,8 @@ from __future__ import annotations
 from dnnfusion_mlir._mlir import arith, ir, math_dialect
 
 NAME = "dnnf-approximate-math"
-DESCRIPTION = "Rewrite f32 math.exp / tanh / erf into vectorisable polynomials."
+DESCRIPTION = ("Rewrite f32 math.exp / tanh / erf into vectorisable polynomials and "
+               "math.powf by a constant into roots and products.")
 
 #: Cephes expf: the clamp, ln 2 split in a high part (exact in float) and a low part, and
 #: p(r) = 1 + r + r^2 * (((((P0 r + P1) r + P2) r + P3) r + P4) r + P5).
@@ -58,9 +68,8 @@ _ERFC_R = (0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.1862
 def run(op: ir.Operation, pass_: object) -> None:
     """Pass entry point (module)."""
     for found in _matches(op):
-        x = found.operands[0]
         with ir.InsertionPoint(found), found.location:
-            y = _REWRITES[found.name](x)
+            y = _rewrite(found)
         found.results[0].replace_all_uses_with(y)
         found.erase()
 
@@ -69,7 +78,9 @@ def _matches(root: ir.Operation) -> list[ir.Operation]:
     found: list[ir.Operation] = []
 
     def visit(op: ir.Operation) -> ir.WalkResult:
-        if op.name in _REWRITES and _is_f32(op.operands[0].type):
+        if (op.name in _REWRITES or (op.name == "math.powf"
+                                     and _constant(op.operands[1]) in _POWERS)) \
+                and _is_f32(op.operands[0].type):
             found.append(op)
         return ir.WalkResult.ADVANCE
 
@@ -157,4 +168,59 @@ def _erf(x: ir.Value) -> ir.Value:
     return arith.select(is_small, small, large)
 
 
+def _power(x: ir.Value, e: float) -> ir.Value:
+    """x ** e for e in `_POWERS`: products of x and its square roots, a reciprocal for e < 0.
+
+    A square root returns -0 at -0 and NaN at -inf where pow returns +0 and +inf for a
+    non-integer exponent: adding +0 and selecting +inf at -inf makes them agree.
+    """
+    ty = x.type
+    if e < 0:
+        return arith.divf(_const(ty, 1.0), _power(x, -e))
+    if e == 0:
+        return _const(ty, 1.0)
+    if e == int(e):
+        y = x
+        for _ in range(int(e) - 1):
+            y = arith.mulf(y, x)
+        return y
+    root = arith.addf(math_dialect.sqrt(x), _const(ty, 0.0))
+    if e == 0.5:
+        y = root
+    else:
+        fourth = math_dialect.sqrt(root)
+        y = fourth if e == 0.25 else arith.mulf(root, fourth)
+    minus_inf = arith.cmpf(arith.CmpFPredicate.OEQ, x, _const(ty, float("-inf")))
+    return arith.select(minus_inf, _const(ty, float("inf")), y)
+
+
+def _constant(value: ir.Value) -> float | None:
+    """The f32 value of a scalar or splat constant (through `vector.broadcast`), else None."""
+    owner = value.owner
+    if isinstance(owner, ir.Block):
+        return None
+    op = owner.operation
+    if op.name == "vector.broadcast":
+        return _constant(op.operands[0])
+    if op.name != "arith.constant":
+        return None
+    attr = op.attributes["value"]
+    if isinstance(attr, ir.FloatAttr):
+        return float(attr.value)
+    if isinstance(attr, ir.DenseFPElementsAttr) and attr.is_splat:
+        return float(attr.get_splat_value().value)
+    return None
+
+
+def _rewrite(op: ir.Operation) -> ir.Value:
+    x = op.operands[0]
+    if op.name == "math.powf":
+        exponent = _constant(op.operands[1])
+        assert exponent is not None
+        return _power(x, exponent)
+    return _REWRITES[op.name](x)
+
+
 _REWRITES = {"math.exp": _exp, "math.tanh": _tanh, "math.erf": _erf}
+#: Constant exponents `math.powf` is rewritten for (`_power`); 0.75 is LRN's usual beta.
+_POWERS = (-3.0, -2.0, -1.0, -0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0, 2.0, 3.0)

@@ -61,3 +61,33 @@ func.func @erf_vector(%x: vector<4xf32>) -> vector<4xf32> {
   %y = math.erf %x : vector<4xf32>
   return %y : vector<4xf32>
 }
+
+// powf by a constant exponent: 0.75 (LRN's beta) is sqrt(x) * sqrt(sqrt(x)), the root
+// made +0 at -0 and +inf selected at -inf; -2 on a scalar is 1 / (x * x); a splat
+// through vector.broadcast is seen too. A non-constant exponent stays math.powf.
+// CHECK-LABEL: func.func @powf_constant_exponents
+// CHECK-SAME: (%[[X:.*]]: vector<8xf32>, %[[S:.*]]: f32, %[[Y:.*]]: vector<8xf32>)
+// CHECK: %[[R:.*]] = math.sqrt %[[X]] : vector<8xf32>
+// CHECK: %[[R0:.*]] = arith.addf %[[R]], %{{.*}} : vector<8xf32>
+// CHECK: %[[Q:.*]] = math.sqrt %[[R0]] : vector<8xf32>
+// CHECK: %[[P:.*]] = arith.mulf %[[R0]], %[[Q]] : vector<8xf32>
+// CHECK: %[[NI:.*]] = arith.cmpf oeq, %[[X]], %{{.*}} : vector<8xf32>
+// CHECK: %[[A:.*]] = arith.select %[[NI]], %{{.*}}, %[[P]]
+// CHECK: %[[SQ:.*]] = arith.mulf %[[S]], %[[S]] : f32
+// CHECK: %[[B:.*]] = arith.divf %{{.*}}, %[[SQ]] : f32
+// CHECK: math.sqrt %[[X]] : vector<8xf32>
+// CHECK-NOT: math.sqrt
+// CHECK: %[[E:.*]] = math.powf %[[X]], %[[Y]] : vector<8xf32>
+// CHECK: return %[[A]], %[[B]], %{{.*}}, %[[E]]
+func.func @powf_constant_exponents(%x: vector<8xf32>, %s: f32, %y: vector<8xf32>)
+    -> (vector<8xf32>, f32, vector<8xf32>, vector<8xf32>) {
+  %c = arith.constant dense<0.75> : vector<8xf32>
+  %a = math.powf %x, %c : vector<8xf32>
+  %cs = arith.constant -2.0 : f32
+  %b = math.powf %s, %cs : f32
+  %ch = arith.constant 0.5 : f32
+  %bh = vector.broadcast %ch : f32 to vector<8xf32>
+  %d = math.powf %x, %bh : vector<8xf32>
+  %e = math.powf %x, %y : vector<8xf32>
+  return %a, %b, %d, %e : vector<8xf32>, f32, vector<8xf32>, vector<8xf32>
+}
