@@ -1,9 +1,10 @@
 """Benchmark: CORF fusion of consecutive Many-to-Many ops, forced on vs the default plan.
 
-Run ``python -m dnnfusion_mlir.tools.bench_corf``. Four model-sized cases: pointwise conv
+Run ``python -m dnnfusion_mlir.tools.bench_corf``. Five model-sized cases: pointwise conv
 1x1 (24 -> 144 channels, 48x48) -> depthwise 3x3 (MobileNetV2), 3x3 conv + ReLU -> 1x1 conv
 (32 -> 32 -> 64 channels, 28x28; ResNet), 3x3 conv + ReLU -> 2x2 max pool (32 -> 64
-channels, 32x32; VGG), and attention (seq 128, head 64: q k^T * s -> softmax -> . v). For
+channels, 32x32; VGG), 5x5 conv + ReLU -> LRN (48 -> 144 channels, 15x15; AlexNet's second
+layer), and attention (seq 128, head 64: q k^T * s -> softmax -> . v). For
 each, prints the plan's blocks, loop nests and the median time of the default plan
 (analytic cost model), of the plan where every Y cell is forced to fuse, and of the default
 plan without CORF pairs, with onnxruntime's time on one thread. Not a test: numbers depend
@@ -61,6 +62,18 @@ def conv_pool(cin: int = 32, cout: int = 64, size: int = 32
     nodes = [helper.make_node("Conv", ["x", "w"], ["a"], pads=[1, 1, 1, 1]),
              helper.make_node("Relu", ["a"], ["r"]),
              helper.make_node("MaxPool", ["r"], ["y"], kernel_shape=[2, 2], strides=[2, 2])]
+    feeds = {"x": rng.standard_normal((1, cin, size, size)).astype(np.float32)}
+    return make_model(nodes, feeds, ["y"], inits), feeds
+
+
+def conv_lrn(cin: int = 48, cout: int = 144, size: int = 15
+             ) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
+    """AlexNet's 5x5 conv + ReLU -> LRN (size 5, beta 0.75) over the conv's channels."""
+    rng = np.random.default_rng(4)
+    inits = {"w": rng.standard_normal((cout, cin, 5, 5)).astype(np.float32) * 0.05}
+    nodes = [helper.make_node("Conv", ["x", "w"], ["a"], pads=[2, 2, 2, 2]),
+             helper.make_node("Relu", ["a"], ["r"]),
+             helper.make_node("LRN", ["r"], ["y"], size=5, alpha=1e-4, beta=0.75, bias=2.0)]
     feeds = {"x": rng.standard_normal((1, cin, size, size)).astype(np.float32)}
     return make_model(nodes, feeds, ["y"], inits), feeds
 
@@ -129,10 +142,10 @@ def _one_thread() -> ort.SessionOptions:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Run both cases."""
+    """Run every case."""
     for name, build in (("pointwise->depthwise", pointwise_depthwise),
                         ("conv3x3->pointwise", conv_pointwise), ("conv->maxpool", conv_pool),
-                        ("attention", attention)):
+                        ("conv->lrn", conv_lrn), ("attention", attention)):
         model, feeds = build()
         run_case(name, model, feeds, repeat=50)
 

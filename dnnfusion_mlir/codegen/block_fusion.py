@@ -47,7 +47,14 @@ from dnnfusion_mlir.codegen.block_ir import (
     symbol,
     transform_script,
 )
-from dnnfusion_mlir.codegen.schedule import PACKED_MATMUL, LoopInfo, largest_divisor, loop_infos
+from dnnfusion_mlir.codegen.schedule import (
+    CHANNEL_PAD_ATTR,
+    CHANNEL_SCALE_ATTR,
+    PACKED_MATMUL,
+    LoopInfo,
+    largest_divisor,
+    loop_infos,
+)
 from dnnfusion_mlir.fusion.profitability import ROW_TILE
 
 INSIDE_ATTR = "dnnf.block_inside"
@@ -70,6 +77,9 @@ CONV_ROW_TILE = 8
 PEELED_ATTR = "dnnf.peeled"
 #: Columns (or output channels) per tile of a one-row root (`column_tiles`).
 COLUMN_TILE = 64
+#: A step list entry ending a phase of the block scripts: the steps after it run in a
+#: second interpreter run, after canonicalisation and CSE (`_fuse`).
+NEXT_PHASE: list[str] = []
 
 
 def _is_tileable(op: ir.Operation) -> bool:
@@ -133,12 +143,14 @@ def _root_of(value: ir.Value) -> ir.Operation | None:
     return None
 
 
-def root_tiles(info: LoopInfo, windowed: bool, peel: bool = True) -> list[int]:
+def root_tiles(info: LoopInfo, windowed: bool, peel: bool = True,
+               min_parallel: int = 4) -> list[int]:
     """Tile sizes of the block root's loops (0 = not tiled); without `peel`, only sizes
-    that divide the rows."""
+    that divide the rows; row tiles of a windowed root with at least `min_parallel`
+    parallel loops."""
     par = [d for d, it in enumerate(info.iterators) if it == "parallel"]
     tiles = [0] * len(info.ranges)
-    if windowed and len(par) >= 4:
+    if windowed and len(par) >= min_parallel:
         nhwc = "_nhwc" in info.name or "_ndhwc" in info.name  # channels last
         spatial = par[1:-1] if nhwc else par[2:]
         # The outermost spatial loop with two or more rows (a 3-D map may have depth 1).
@@ -263,11 +275,17 @@ def _weight_side(body: list[ir.Operation]) -> set[ir.Operation]:
     return found
 
 
-def _fusable(fn: ir.Operation, root: ir.Operation) -> list[ir.Operation]:
+def _fusable(fn: ir.Operation, root: ir.Operation,
+             whole_channels: bool = False) -> list[ir.Operation]:
     """Ops to fuse into the root's loop, in program order: tileable, not on the weight side,
     and used once, by an op inside the loop. A cheap op (generic, fill) read by up to
     `MAX_USES` ops inside the loop is first duplicated, one copy per reader, so every copy is
     single-use (recomputed per reader: e.g. a softmax's exp, a layer norm's centred input).
+    With `whole_channels` (the root's tiles hold every channel), LRN's input is fused
+    through its channel pad (`CHANNEL_PAD_ATTR`), once for the pad and the LRN's scale
+    (`_one_lrn_slice`): the fused pad pads a slice holding every channel, so it is a plain
+    pad (not an `scf.if`), and its slice of the input is the scale's, which CSE merges
+    before the input is fused (`NEXT_PHASE`).
     Block outputs and values read by ops left outside stay loop nests of their own.
 
     Membership is an attribute on the op (`dnnf.block_inside`): Python wrappers of a cloned
@@ -285,12 +303,13 @@ def _fusable(fn: ir.Operation, root: ir.Operation) -> list[ir.Operation]:
         if op == root or not _is_tileable(op) or op in weights:
             continue
         uses = [(u.owner.operation, u.operand_number) for r in op.results for u in r.uses]
-        # Never through a pad: its tiled form is an `scf.if`, and fusing the pad's producer
-        # into that branch crashes the transform interpreter (seen with LRN).
-        if not uses or any(INSIDE_ATTR not in u.attributes or u.name == "tensor.pad"
-                           for u, _ in uses):
+        # Never through another pad: its tiled form is an `scf.if`, and fusing the pad's
+        # producer into that branch crashes the transform interpreter (seen with LRN).
+        if not uses or any(INSIDE_ATTR not in u.attributes or (
+                u.name == "tensor.pad" and not (whole_channels and _is_channel_pad(u)))
+                for u, _ in uses):
             continue
-        if len(uses) > 1:
+        if len(uses) > 1 and not (whole_channels and _one_lrn_slice(uses)):
             # `fuse_into_containing_op` tiles a producer for one slice and clones it for
             # the others, leaving a stale original (seen: a matmul feeding a softmax's max
             # and exp lost its accumulator fill): give each reader its own copy instead.
@@ -305,6 +324,20 @@ def _fusable(fn: ir.Operation, root: ir.Operation) -> list[ir.Operation]:
     for o in inside:
         del o.attributes[INSIDE_ATTR]
     return [o for o in inside if o != root and o.name not in _RESHAPES]
+
+
+def _is_channel_pad(op: ir.Operation) -> bool:
+    return op.name == "tensor.pad" and CHANNEL_PAD_ATTR in op.attributes
+
+
+def _one_lrn_slice(uses: list[tuple[ir.Operation, int]]) -> bool:
+    """Whether the readers are one LRN's channel pad and its scale (which reads the pad's
+    source element-wise, beside the window sum of the pad): in any tile of the scale that
+    holds every channel, the two read the same slice of their operand."""
+    kinds = sorted(("pad" if _is_channel_pad(u) else
+                    "scale" if CHANNEL_SCALE_ATTR in u.attributes else "other")
+                   for u, _ in uses)
+    return kinds == ["pad", "scale"]
 
 
 def _duplicate(op: ir.Operation, uses: list[tuple[ir.Operation, int]]) -> None:
@@ -337,16 +370,22 @@ def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
     info = _info_of(root, infos, tags)
     if info is None:
         return None
-    windowed = any(any(w in op.operation.name for w in _WINDOWED)
-                   for op in fn.regions[0].blocks[0].operations)
-    tiles = root_tiles(info, windowed, peel)
+    body = [op.operation for op in fn.regions[0].blocks[0].operations]
+    channel_pad = any(_is_channel_pad(op) for op in body)
+    windowed = channel_pad or any(any(w in op.name for w in _WINDOWED) for op in body)
+    # An LRN's (N, C, W) root is row-tiled along W too.
+    min_parallel = 3 if channel_pad else 4
+    tiles = root_tiles(info, windowed, peel, min_parallel)
     if _one_trip(info, tiles) and _no_reduction_over_outputs(fn, root, infos, tags):
         tiles = column_tiles(info)
     # A one-trip loop is folded away again: nothing would be fused (and duplicating
     # producers for it would only add loop nests).
     if _one_trip(info, tiles):
         return None
-    members = _fusable(fn, root)
+    # Row tiles of a windowed block keep every channel: readers of a channel pad then all
+    # read one and the same slice of it.
+    whole_channels = windowed and info.iterators.count("parallel") >= min_parallel
+    members = _fusable(fn, root, whole_channels)
     i64 = ir.IntegerType.get_signless(64)
     root.attributes[ROOT_ATTR] = ir.IntegerAttr.get(i64, bid)
     mark = f"dnnf.block_loop_{bid}"
@@ -376,6 +415,8 @@ def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
             f": ({ANY}, {ANY}) -> ({ANY}, {ANY})",
             f'transform.annotate %new "{mark}" : {ANY}',
         ])
+        if _is_channel_pad(op):
+            steps.append(NEXT_PHASE)
     if peel:
         steps.append(_peel_step(mark))
     steps.append(_tile_buffers_step(mark))
@@ -449,6 +490,19 @@ def fuse_blocks(module: ModuleLike) -> dict[str, int]:
     return _fuse(module, skip=worse, unpeeled=unpeeled)[0]
 
 
+def _add_phases(phases: list[list[list[str]]], steps: list[list[str]]) -> None:
+    """Append `steps`, cut at each `NEXT_PHASE` entry, to `phases` (the k-th part to the
+    k-th phase)."""
+    k = 0
+    for step in steps:
+        if step is NEXT_PHASE:
+            k += 1
+            continue
+        while len(phases) <= k:
+            phases.append([])
+        phases[k].append(step)
+
+
 def _has_peeled(fn: ir.Operation) -> bool:
     """Whether an op of `fn` carries `PEELED_ATTR` (a peel step did its work)."""
     found = False
@@ -474,7 +528,7 @@ def _fuse(module: ModuleLike, skip: set[str],
            if _is_tileable(op.operation) and op.operation.name != "tensor.pad"]
     infos = loop_infos(module, [op.operation for op in ops])
     tags = {i: op.operation for i, op in enumerate(ops)}
-    scripts = []
+    phases: list[list[list[str]]] = []
     peeling = set()
     for fn in fns:
         name = symbol(fn)
@@ -483,10 +537,13 @@ def _fuse(module: ModuleLike, skip: set[str],
         bid = ir.IntegerAttr(fn.attributes["dnnf.block"]).value
         plan = _plan_block(fn, bid, infos, tags, peel=name not in unpeeled)
         if plan:
-            scripts.extend(plan[0])
+            _add_phases(phases, plan[0])
             if plan[1]:
                 peeling.add(name)
-    if scripts:
+    for i, scripts in enumerate(phases):
+        if i:  # CSE merged identical empties: one per use again
+            for fn in fns:
+                _unshare_empties(fn)
         run_script(module, transform_script(scripts))
     strip_marks(module)
     failed = {symbol(fn) for fn in fns if symbol(fn) in peeling and not _has_peeled(fn)}

@@ -6,24 +6,23 @@ flipped weight: the input is inserted with stride `s` into a zero tensor that al
 one `linalg.generic` contracts the two (the [C_in, C_out/g] weight layout folded into its
 indexing maps, groups as a loop),
 and a `tensor.extract_slice` applies the ONNX pads.
-lrn is two generics and no `tensor.pad` (block fusion never fuses through a pad, so a padded
-square would stay a loop nest of its own): a window-sum generic over (n, c, j, spatial...)
-reads x itself at channel c + j - (size - 1) // 2 (`linalg.index` + `tensor.extract`, index
-clamped into range, out-of-range channels masked to 0), squares and accumulates it; an
-element-wise generic divides x by (bias + alpha / size * sum) ** beta. Both tile and fuse
-into one loop nest, and the window sum is vectorised along its innermost (spatial) loop,
-its reads as contiguous loads (`VECTOR_EXTRACT_ATTR`, codegen/schedule.py).
+lrn is a `tensor.pad` of the channel axis only (`CHANNEL_PAD_ATTR`), a window-sum generic
+over (n, c, j, spatial...) reading the padded x at channel c + j and accumulating its
+square (`CHANNEL_WINDOW_ATTR`: its unit loops are folded away before it is vectorised, so
+the c + j map, which the vectoriser rejects, disappears), and an element-wise generic
+dividing x by (bias + alpha / size * sum) ** beta (`CHANNEL_SCALE_ATTR`). A row tile
+holding every channel (block_fusion.py) fuses all three, and through the pad the LRN's
+producer, computed once for the pad and the scale: a conv + ReLU + LRN block is one loop
+nest.
 """
 
 from __future__ import annotations
 
 from dnnfusion_mlir.codegen.kernel import KernelOp, TType, kernel
-from dnnfusion_mlir.codegen.kernels_shape import index_const
 from dnnfusion_mlir.codegen.linalg_text import (
     BodyFn,
     Operand,
     affine_map,
-    elementwise,
     empty,
     fill,
     float_literal,
@@ -32,7 +31,11 @@ from dnnfusion_mlir.codegen.linalg_text import (
     ret,
 )
 from dnnfusion_mlir.codegen.nn_text import Emitted, Lines, collapse, expand, mul_add_body, pad
-from dnnfusion_mlir.codegen.schedule import VECTOR_EXTRACT_ATTR
+from dnnfusion_mlir.codegen.schedule import (
+    CHANNEL_PAD_ATTR,
+    CHANNEL_SCALE_ATTR,
+    CHANNEL_WINDOW_ATTR,
+)
 
 
 def _ints(values: list[int]) -> str:
@@ -154,56 +157,38 @@ def lrn(k: KernelOp) -> str:
     """y = x / (bias + alpha / size * window_sum(x^2)) ** beta over channels (dim 1)."""
     x, t = k.args[0], k.in_types[0]
     size = k.attrs["size"]
+    lo = (size - 1) // 2  # ONNX's window: an even size reaches one channel further up
+    spatial = [0] * (t.rank - 2)
+    lines, (xp, tp) = pad(k, (x, t), [0, lo, *spatial], [0, size - 1 - lo, *spatial], 0.0,
+                          attrs=[CHANNEL_PAD_ATTR])
     # Loops (n, c, j, spatial...): the window offset j before the spatial loops, so the
     # innermost loop (the vector) stays a contiguous spatial one. The unused [size]
     # operand gives j its bound (it appears nowhere else).
     loops = t.rank + 1
-    out_dims = ["d0", "d1", *(f"d{i + 1}" for i in range(2, t.rank))]
-    maps = [affine_map(loops, ["d2"]), affine_map(loops, out_dims)]
+    inner = [f"d{i + 1}" for i in range(2, t.rank)]
+    maps = [affine_map(loops, ["d0", "d1 + d2", *inner]), affine_map(loops, ["d2"]),
+            affine_map(loops, ["d0", "d1", *inner])]
     bound = t.with_shape([size])
-    lines, init = fill(k, t, 0.0)
+    more, init = fill(k, t, 0.0)
+    lines += more
     more, empty_bound = empty(k, bound)
     lines += more
-    more, total = generic(k, [(empty_bound, bound)], maps, t,
+    more, total = generic(k, [(xp, tp), (empty_bound, bound)], maps, t,
                           ["parallel", "parallel", "reduction"] + ["parallel"] * (t.rank - 2),
-                          _window_square_sum(k, x, t), init=init,
-                          attrs=[VECTOR_EXTRACT_ATTR])
+                          _square_sum(k), init=init, attrs=[CHANNEL_WINDOW_ATTR])
     lines += more
-    more, result = elementwise(k, [(x, t), (total, t)], t, _lrn_scale(k))
+    more, result = generic(k, [(x, t), (total, t)], [identity_map(t.rank)] * 3, t,
+                           ["parallel"] * t.rank, _lrn_scale(k), attrs=[CHANNEL_SCALE_ATTR])
     return "\n".join([*lines, *more, ret([result], [k.out])])
 
 
-def _window_square_sum(k: KernelOp, x: str, t: TType) -> BodyFn:
-    """Region acc + (x[n, c + j - lo, ...] ** 2 if that channel exists else 0).
-
-    The channel is c + j - lo with lo = (size - 1) // 2 (ONNX's window; an even size
-    reaches one channel further up than down). One unsigned compare checks both ends
-    (a negative index wraps to a huge one), and the read index is clamped into range so
-    the masked-off lanes still read in bounds.
-    """
-    lo = (k.attrs["size"] - 1) // 2
+def _square_sum(k: KernelOp) -> BodyFn:
+    """Region acc + x * x."""
 
     def body(a: list[str]) -> Lines:
-        n, c, j, s, ch, ok, at, v, sq, zero, term, r = (k.fresh(h) for h in (
-            "n", "c", "j", "s", "ch", "ok", "at", "v", "sq", "z", "t", "r"))
-        spatial = [k.fresh("i") for _ in range(t.rank - 2)]
-        lo_l, lo_n = index_const(k, lo)
-        count_l, count = index_const(k, t.shape[1])
-        last_l, last = index_const(k, t.shape[1] - 1)
-        lines = [f"{n} = linalg.index 0 : index",
-                 *(f"{i} = linalg.index {d + 3} : index" for d, i in enumerate(spatial)),
-                 f"{c} = linalg.index 1 : index", f"{j} = linalg.index 2 : index",
-                 lo_l, count_l, last_l,
-                 f"{s} = arith.addi {c}, {j} : index",
-                 f"{ch} = arith.subi {s}, {lo_n} : index",
-                 f"{ok} = arith.cmpi ult, {ch}, {count} : index",
-                 f"{at} = arith.minui {ch}, {last} : index",
-                 f"{v} = tensor.extract {x}[{', '.join([n, at, *spatial])}] : {t.text}",
-                 f"{sq} = arith.mulf {v}, {v} : f32",
-                 f"{zero} = arith.constant 0.0 : f32",
-                 f"{term} = arith.select {ok}, {sq}, {zero} : f32",
-                 f"{r} = arith.addf {a[1]}, {term} : f32"]
-        return lines, r
+        sq, r = k.fresh("sq"), k.fresh("r")
+        return [f"{sq} = arith.mulf {a[0]}, {a[0]} : f32",
+                f"{r} = arith.addf {a[2]}, {sq} : f32"], r
 
     return body
 

@@ -25,8 +25,9 @@ def _ints(values: Sequence[int]) -> str:
 
 
 def pad(k: KernelOp, x: Operand, low: Sequence[int], high: Sequence[int],
-        value: float) -> Emitted:
-    """`tensor.pad` of `x` with constant `value` (no-op when all pads are zero)."""
+        value: float, attrs: Sequence[str] = ()) -> Emitted:
+    """`tensor.pad` of `x` with constant `value` (no-op when all pads are zero); `attrs`:
+    unit attributes on it."""
     name, t = x
     if not any(low) and not any(high):
         return [], x
@@ -34,11 +35,12 @@ def pad(k: KernelOp, x: Operand, low: Sequence[int], high: Sequence[int],
     cline, c = scalar_const(k, value, t.elem)
     result = k.fresh("pad")
     idx = ", ".join(f"{k.fresh('i')}: index" for _ in t.shape)
+    attr_dict = f" {{{', '.join(attrs)}}}" if attrs else ""
     return [cline,
             f"{result} = tensor.pad {name} low[{_ints(low)}] high[{_ints(high)}] {{",
             f"^bb0({idx}):",
             f"  tensor.yield {c} : {t.elem}",
-            f"}} : {t.text} to {out.text}"], (result, out)
+            f"}}{attr_dict} : {t.text} to {out.text}"], (result, out)
 
 
 def _groups_text(groups: Sequence[Sequence[int]]) -> str:

@@ -31,7 +31,13 @@ from dnnfusion_mlir.codegen.host_cpu import VectorUnit, host_vector_unit
 SCHED_ATTR = "dnnf.sched"
 #: Unit attribute a kernel template puts on a generic whose `tensor.extract`s read along
 #: its innermost loop: they are vectorised too (as loads), not left to fail vectorisation.
-VECTOR_EXTRACT_ATTR = "dnnf.vector_extract"
+#: LRN's ops (codegen/kernels_extra_nn.py): a `tensor.pad` of the channel axis only, the
+#: window sum reading it at channel c + j (unit loops folded before vectorising,
+#: `_channel_window_schedule`), and the scale reading the pad's source and the sum
+#: element-wise (block_fusion.py fuses the source once for both).
+CHANNEL_PAD_ATTR = "dnnf.channel_pad"
+CHANNEL_WINDOW_ATTR = "dnnf.channel_window"
+CHANNEL_SCALE_ATTR = "dnnf.channel_scale"
 
 #: Vector unit per target: f32 lanes per register and register count (register tiles keep
 #: their accumulators within them); host: this machine's, see host_cpu.py.
@@ -60,10 +66,10 @@ class OpSchedule:
     `inner` tiles the remaining (reduction) loops with ``scf.for``; all-zero lists mean
     "do not tile at this level".  `fuse_init` fuses the producer of operand
     `init_operand` (a ``linalg.fill``; -1 = last operand) into the outer tile.
-    `nd_extract` also vectorises the op's ``tensor.extract``s (`VECTOR_EXTRACT_ATTR`).
     `unit_dims`: after tiling, generalise the tile and fold its unit loops away
     (`fold_unit_extent_dims_via_slices`) before vectorising it: a 3-D conv tile with one
-    output row and one kernel tap per loop is then a plain contraction.
+    output row and one kernel tap per loop is then a plain contraction, and an LRN tile's
+    channel offset c + j (a map the vectoriser rejects) a constant.
     """
 
     tag: int
@@ -73,7 +79,6 @@ class OpSchedule:
     fuse_init: bool = False
     init_operand: int = 0
     vectorize: bool = True
-    nd_extract: bool = False
     unit_dims: bool = False
 
 
@@ -270,6 +275,14 @@ def _generic_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSchedule:
     return OpSchedule(tag, tuple(outer), tuple(inner), init_operand=-1)
 
 
+def _channel_window_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSchedule:
+    """LRN's window sum (`CHANNEL_WINDOW_ATTR`): the default tiles, with the unit loops
+    folded away so its channel offset c + j (a map the vectoriser rejects) disappears and
+    the tile is a 1-D element-wise op."""
+    s = _generic_schedule(tag, info, unit)
+    return OpSchedule(tag, s.outer, s.inner, init_operand=s.init_operand, unit_dims=True)
+
+
 _SPECIAL = {
     "linalg.conv_2d_nhwc_hwcf": _conv_schedule,
     "linalg.conv_3d_ndhwc_dhwcf": _conv3d_schedule,
@@ -320,25 +333,24 @@ def _op_script(s: OpSchedule) -> list[str]:
             lines.append(f"%fill_t, %forall2 = transform.structured.fuse_into_containing_op "
                          f"{fill} into %forall : ({_ANY}, {_ANY}) -> ({_ANY}, {_ANY})")
             fill = "%fill_t"
-    innermost = ""  # the innermost reduction tile loop of a `unit_dims` schedule
+    innermost = ""  # the innermost tile loop of a `unit_dims` schedule
     if any(s.inner):
-        more, cur, innermost_loop = _tile_for(cur, s.inner, "red")
+        more, cur, loop = _tile_for(cur, s.inner, "red")
         lines += more
-        if s.unit_dims:
-            innermost = innermost_loop
-            lines += [f"%gen = transform.structured.generalize {cur} : ({_ANY}) -> {_ANY}",
-                      f"transform.apply_patterns to {innermost} {{",
-                      "  transform.apply_patterns.linalg.fold_unit_extent_dims_via_slices",
-                      f"}} : {_ANY}",
-                      f"%folded = transform.structured.match ops{{[\"linalg.generic\"]}} in "
-                      f"{innermost} : ({_ANY}) -> {_ANY}"]
-            cur = "%folded"
+    if s.unit_dims:
+        innermost = loop if any(s.inner) else "%forall"
+        lines += [f"%gen = transform.structured.generalize {cur} : ({_ANY}) -> {_ANY}",
+                  f"transform.apply_patterns to {innermost} {{",
+                  "  transform.apply_patterns.linalg.fold_unit_extent_dims_via_slices",
+                  f"}} : {_ANY}",
+                  f"%folded = transform.structured.match ops{{[\"linalg.generic\"]}} in "
+                  f"{innermost} : ({_ANY}) -> {_ANY}"]
+        cur = "%folded"
     if s.decompose:
         lines.append(f"%dec = transform.structured.decompose {cur} : ({_ANY}) -> {_ANY}")
         cur = "%dec"
     if s.vectorize:
-        nd = " {vectorize_nd_extract}" if s.nd_extract else ""
-        lines.append(f"transform.structured.vectorize {cur}{nd} : {_ANY}")
+        lines.append(f"transform.structured.vectorize {cur} : {_ANY}")
         if fill:
             lines.append(f"transform.structured.vectorize {fill} : {_ANY}")
         if innermost:
@@ -508,12 +520,13 @@ def plan(module: ir.Module, target: str = "host") -> list[OpSchedule]:
     heavy: list[OpSchedule] = []
     light: list[OpSchedule] = []
     for tag, info in sorted(infos.items()):
-        sched = choose_schedule(tag, info, target)
+        sched = (_channel_window_schedule(tag, info, UNITS.get(target, UNITS["host"]))
+                 if CHANNEL_WINDOW_ATTR in ops[tag].attributes
+                 else choose_schedule(tag, info, target))
         init = sched.init_operand % len(ops[tag].operands) if ops[tag].operands else 0
         fuse = init > 0 and _init_is_fill(ops[tag], init) and any(sched.outer)
         sched = OpSchedule(sched.tag, sched.outer, sched.inner, sched.decompose, fuse, init,
-                           sched.vectorize and not _touches_i1(ops[tag]),
-                           VECTOR_EXTRACT_ATTR in ops[tag].attributes, sched.unit_dims)
+                           sched.vectorize and not _touches_i1(ops[tag]), sched.unit_dims)
         (heavy if info.name in _SPECIAL else light).append(sched)
     return heavy + light
 

@@ -347,16 +347,18 @@ CONTRACTIONS = frozenset({"dnnf.conv", "dnnf.matmul"})
 #: the shape condition under which a row tile of the pair needs no halo the code generator
 #: cannot fuse (`_PAIR_RULES`).
 CORF_PAIRS = frozenset({("dnnf.conv", "dnnf.conv"), ("dnnf.conv", "dnnf.max_pool"),
-                        ("dnnf.conv", "dnnf.average_pool"), ("dnnf.matmul", "dnnf.matmul"),
+                        ("dnnf.conv", "dnnf.average_pool"), ("dnnf.conv", "dnnf.lrn"),
+                        ("dnnf.matmul", "dnnf.matmul"),
                         ("dnnf.matmul", "dnnf.softmax"), ("dnnf.softmax", "dnnf.matmul")})
 
 
 def corf_pattern(planner: Planner, block: list[int], cand: int) -> bool:
-    """CORF fusion is limited to chains of `CORF_PAIRS` — a conv into a pointwise conv or
-    into an unpadded pooling, a pointwise conv into a depthwise conv, attention's matmul ->
-    softmax -> matmul — possibly with One-to-One/Reorganize/Shuffle ops of the block between
-    the two: the nearest Many-to-Many op of the block upstream and downstream of `cand` must
-    each form an allowed pair with it."""
+    """CORF fusion is limited to chains of `CORF_PAIRS` — a conv into a pointwise conv, into
+    an unpadded pooling or into an LRN (its window runs over channels, and a conv block's
+    row tile holds every channel), a pointwise conv into a depthwise conv, attention's
+    matmul -> softmax -> matmul — possibly with One-to-One/Reorganize/Shuffle ops of the
+    block between the two: the nearest Many-to-Many op of the block upstream and downstream
+    of `cand` must each form an allowed pair with it."""
     nodes = planner.nodes
     members = set(block)
     ups = _nearest_m2m(planner, cand, members, planner.pred)

@@ -49,11 +49,14 @@ def test_analytic_model_rejects_pointwise_depthwise() -> None:
 @pytest.mark.parametrize(("build", "second"), [
     (lambda: bench_corf.conv_pointwise(cin=4, mid=8, cout=8, size=8), "dnnf.conv"),
     (lambda: bench_corf.conv_pool(cin=4, cout=8, size=8), "dnnf.max_pool"),
+    (lambda: bench_corf.conv_lrn(cin=4, cout=12, size=19), "dnnf.lrn"),
 ])
 def test_default_plan_fuses_halo_free_pairs(build: object, second: str) -> None:
-    """A conv into a 1x1 conv or into an unpadded pooling reads no halo rows of the conv's
-    result: the analytic model fuses the pair, the block is one loop nest, and it computes
-    what onnxruntime and the plan without CORF compute."""
+    """A conv into a 1x1 conv, into an unpadded pooling or into an LRN (a window over the
+    channels a row tile holds all of) reads no halo rows of the conv's result: the analytic
+    model fuses the pair, the block is one loop nest (for the LRN: through its channel
+    pad; 19 rows: a peeled last tile), and it computes what onnxruntime and the plan
+    without CORF compute."""
     model, feeds = build()  # type: ignore[operator]
     expected = run_onnxruntime(model, feeds)[0]
     plans = bench_corf.compile_default_and_forced(model)

@@ -82,9 +82,10 @@ def test_failed_peeling_falls_back_to_dividing_tiles(monkeypatch: pytest.MonkeyP
     calls: list[bool] = []
     original = block_fusion.root_tiles
 
-    def spy(info: block_fusion.LoopInfo, windowed: bool, peel: bool = True) -> list[int]:
+    def spy(info: block_fusion.LoopInfo, windowed: bool, peel: bool = True,
+            min_parallel: int = 4) -> list[int]:
         calls.append(peel)
-        return original(info, windowed, peel)
+        return original(info, windowed, peel, min_parallel)
 
     monkeypatch.setattr(block_fusion, "_peel_step", lambda mark: [
         f"%loop = transform.structured.match attributes {{{mark}}} in %r "

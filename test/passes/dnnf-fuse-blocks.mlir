@@ -221,3 +221,29 @@ func.func private @dnnf_block_7(%x: tensor<1x64x5x5xf32>, %w: tensor<64x64xf32>)
   %m = linalg.matmul ins(%s, %w : tensor<1x64xf32>, tensor<64x64xf32>) outs(%f2 : tensor<1x64xf32>) -> tensor<1x64xf32>
   return %m : tensor<1x64xf32>
 }
+
+// -----
+
+// Conv + ReLU -> LRN: one loop nest. The LRN's channel pad is fused into the row tile
+// (which holds every channel, so the tiled pad pads the channel axis only, no `scf.if`),
+// and the ReLU result is computed once per tile for both the pad and the LRN's scale.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-NOT: linalg.
+// CHECK: scf.forall
+// CHECK: linalg.conv_2d_nchw_fchw
+// CHECK: %[[R:.*]] = linalg.generic
+// CHECK: arith.maximumf
+// CHECK: %[[P:.*]] = tensor.pad %[[R]] low[0, 2, 0, 0] high[0, 2, 0, 0]
+// CHECK: {dnnf.channel_pad} : tensor<1x6x4x8xf32> to tensor<1x10x4x8xf32>
+// CHECK: %[[S:.*]] = linalg.generic {{.*}} ins(%[[P]],
+// CHECK: linalg.generic {{.*}} ins(%[[R]], %[[S]] :
+// CHECK: math.powf
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: linalg.
+// CHECK: return
+func.func @conv_relu_lrn(%x: tensor<1x4x8x8xf32>, %w: tensor<6x4x3x3xf32>) -> tensor<1x6x8x8xf32> {
+  %a = "dnnf.conv"(%x, %w) {dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 0>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x8x8xf32>, tensor<6x4x3x3xf32>) -> tensor<1x6x8x8xf32>
+  %r = "dnnf.relu"(%a) {mapping = "one_to_one"} : (tensor<1x6x8x8xf32>) -> tensor<1x6x8x8xf32>
+  %y = "dnnf.lrn"(%r) {size = 5 : i64, alpha = 1.0e-4 : f32, beta = 7.5e-1 : f32, bias = 2.0 : f32, mapping = "many_to_many"} : (tensor<1x6x8x8xf32>) -> tensor<1x6x8x8xf32>
+  return %y : tensor<1x6x8x8xf32>
+}

@@ -719,3 +719,21 @@ func.func @dense_layer(%in: tensor<1x3x8x8xf32>) -> tensor<1x4x8x8xf32> {
   %n = "dnnf.conv"(%q, %wn) {mapping = "many_to_many", strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64, operandSegmentSizes = array<i32: 1, 1, 0>} : (tensor<1x6x8x8xf32>, tensor<4x6x1x1xf32>) -> tensor<1x4x8x8xf32>
   return %n : tensor<1x4x8x8xf32>
 }
+
+// -----
+
+// CORF, conv -> LRN: the LRN's window runs over channels, which a conv block's row tile
+// holds all of, so it reads no halo of the conv's result: one block.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK: "dnnf.conv"
+// CHECK-NEXT: "dnnf.relu"
+// CHECK-NEXT: "dnnf.lrn"
+// CHECK-NEXT: return
+// CHECK-LABEL: func.func @conv_then_lrn
+// CHECK-NOT: dnnf_block_1
+func.func @conv_then_lrn(%x: tensor<1x4x8x8xf32>, %w: tensor<6x4x3x3xf32>) -> tensor<1x6x8x8xf32> {
+  %a = "dnnf.conv"(%x, %w) {dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 0>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x8x8xf32>, tensor<6x4x3x3xf32>) -> tensor<1x6x8x8xf32>
+  %r = "dnnf.relu"(%a) {mapping = "one_to_one"} : (tensor<1x6x8x8xf32>) -> tensor<1x6x8x8xf32>
+  %y = "dnnf.lrn"(%r) {size = 5 : i64, alpha = 1.0e-4 : f32, beta = 7.5e-1 : f32, bias = 2.0 : f32, mapping = "many_to_many"} : (tensor<1x6x8x8xf32>) -> tensor<1x6x8x8xf32>
+  return %y : tensor<1x6x8x8xf32>
+}
