@@ -1,10 +1,11 @@
 """Benchmark: CORF fusion of consecutive Many-to-Many ops, forced on vs the default plan.
 
-Run ``python -m dnnfusion_mlir.tools.bench_corf``. Five model-sized cases: pointwise conv
+Run ``python -m dnnfusion_mlir.tools.bench_corf``. Six model-sized cases: pointwise conv
 1x1 (24 -> 144 channels, 48x48) -> depthwise 3x3 (MobileNetV2), 3x3 conv + ReLU -> 1x1 conv
 (32 -> 32 -> 64 channels, 28x28; ResNet), 3x3 conv + ReLU -> 2x2 max pool (32 -> 64
 channels, 32x32; VGG), 5x5 conv + ReLU -> LRN (48 -> 144 channels, 15x15; AlexNet's second
-layer), and attention (seq 128, head 64: q k^T * s -> softmax -> . v). For
+layer), 3x3 max pool (stride 1, padded) -> 1x1 conv + ReLU (64 -> 16 channels, 16x16;
+Inception's pool branch), and attention (seq 128, head 64: q k^T * s -> softmax -> . v). For
 each, prints the plan's blocks, loop nests and the median time of the default plan
 (analytic cost model), of the plan where every Y cell is forced to fuse, and of the default
 plan without CORF pairs, with onnxruntime's time on one thread. Not a test: numbers depend
@@ -78,6 +79,19 @@ def conv_lrn(cin: int = 48, cout: int = 144, size: int = 15
     return make_model(nodes, feeds, ["y"], inits), feeds
 
 
+def pool_pointwise(cin: int = 64, cout: int = 16, size: int = 16
+                   ) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
+    """Inception's pool branch: 3x3 max pool (stride 1, pad 1) -> 1x1 conv + ReLU."""
+    rng = np.random.default_rng(5)
+    inits = {"w": rng.standard_normal((cout, cin, 1, 1)).astype(np.float32) * 0.1}
+    nodes = [helper.make_node("MaxPool", ["x"], ["p"], kernel_shape=[3, 3],
+                              pads=[1, 1, 1, 1]),
+             helper.make_node("Conv", ["p", "w"], ["a"]),
+             helper.make_node("Relu", ["a"], ["y"])]
+    feeds = {"x": rng.standard_normal((1, cin, size, size)).astype(np.float32)}
+    return make_model(nodes, feeds, ["y"], inits), feeds
+
+
 def attention(seq: int = 128, head: int = 64) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
     """One attention head: q k^T / sqrt(head) -> softmax -> . v."""
     rng = np.random.default_rng(1)
@@ -145,7 +159,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Run every case."""
     for name, build in (("pointwise->depthwise", pointwise_depthwise),
                         ("conv3x3->pointwise", conv_pointwise), ("conv->maxpool", conv_pool),
-                        ("conv->lrn", conv_lrn), ("attention", attention)):
+                        ("conv->lrn", conv_lrn), ("maxpool->pointwise", pool_pointwise),
+                        ("attention", attention)):
         model, feeds = build()
         run_case(name, model, feeds, repeat=50)
 

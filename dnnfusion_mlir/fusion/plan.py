@@ -348,6 +348,7 @@ CONTRACTIONS = frozenset({"dnnf.conv", "dnnf.matmul"})
 #: cannot fuse (`_PAIR_RULES`).
 CORF_PAIRS = frozenset({("dnnf.conv", "dnnf.conv"), ("dnnf.conv", "dnnf.max_pool"),
                         ("dnnf.conv", "dnnf.average_pool"), ("dnnf.conv", "dnnf.lrn"),
+                        ("dnnf.max_pool", "dnnf.conv"), ("dnnf.average_pool", "dnnf.conv"),
                         ("dnnf.matmul", "dnnf.matmul"),
                         ("dnnf.matmul", "dnnf.softmax"), ("dnnf.softmax", "dnnf.matmul")})
 
@@ -467,10 +468,19 @@ def _conv_then_pool(_first: EcgNode, second: EcgNode) -> bool:
                for i, o, k, s, d in zip(x, y, kernel, strides, dilations, strict=True))
 
 
+def _pool_then_conv(_first: EcgNode, second: EcgNode) -> bool:
+    """A pooling op into a pointwise conv (Inception's pool branch): a row tile of the 1x1
+    conv reads the same rows of the pool's result, so the pool is the conv's prologue and
+    nothing is recomputed."""
+    return _pointwise(second)
+
+
 _PAIR_RULES: dict[tuple[str, str], Callable[[EcgNode, EcgNode], bool]] = {
     ("dnnf.conv", "dnnf.conv"): _conv_then_conv,
     ("dnnf.conv", "dnnf.max_pool"): _conv_then_pool,
     ("dnnf.conv", "dnnf.average_pool"): _conv_then_pool,
+    ("dnnf.max_pool", "dnnf.conv"): _pool_then_conv,
+    ("dnnf.average_pool", "dnnf.conv"): _pool_then_conv,
 }
 
 

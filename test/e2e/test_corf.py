@@ -46,23 +46,28 @@ def test_analytic_model_rejects_pointwise_depthwise() -> None:
     assert [[o["op"] for o in b["ops"]] for b in blocks] == [["dnnf.conv"], ["dnnf.conv"]]
 
 
-@pytest.mark.parametrize(("build", "second"), [
-    (lambda: bench_corf.conv_pointwise(cin=4, mid=8, cout=8, size=8), "dnnf.conv"),
-    (lambda: bench_corf.conv_pool(cin=4, cout=8, size=8), "dnnf.max_pool"),
-    (lambda: bench_corf.conv_lrn(cin=4, cout=12, size=19), "dnnf.lrn"),
+_CONV_RELU = ["dnnf.conv", "dnnf.relu"]
+
+
+@pytest.mark.parametrize(("build", "ops"), [
+    (lambda: bench_corf.conv_pointwise(cin=4, mid=8, cout=8, size=8),
+     [*_CONV_RELU, "dnnf.conv"]),
+    (lambda: bench_corf.conv_pool(cin=4, cout=8, size=8), [*_CONV_RELU, "dnnf.max_pool"]),
+    (lambda: bench_corf.conv_lrn(cin=4, cout=12, size=19), [*_CONV_RELU, "dnnf.lrn"]),
+    (lambda: bench_corf.pool_pointwise(cin=6, cout=4, size=10),
+     ["dnnf.max_pool", *_CONV_RELU]),
 ])
-def test_default_plan_fuses_halo_free_pairs(build: object, second: str) -> None:
+def test_default_plan_fuses_halo_free_pairs(build: object, ops: list[str]) -> None:
     """A conv into a 1x1 conv, into an unpadded pooling or into an LRN (a window over the
-    channels a row tile holds all of) reads no halo rows of the conv's result: the analytic
-    model fuses the pair, the block is one loop nest (for the LRN: through its channel
-    pad; 19 rows: a peeled last tile), and it computes what onnxruntime and the plan
-    without CORF compute."""
+    channels a row tile holds all of), or a pool into a 1x1 conv, reads no halo rows of the
+    first op's result: the analytic model fuses the pair, the block is one loop nest (for
+    the LRN: through its channel pad; 19 rows: a peeled last tile), and it computes what
+    onnxruntime and the plan without CORF compute."""
     model, feeds = build()  # type: ignore[operator]
     expected = run_onnxruntime(model, feeds)[0]
     plans = bench_corf.compile_default_and_forced(model)
     default, no_corf = plans["default"], plans["no CORF"]
-    assert [[o["op"] for o in b["ops"]] for b in default.stats["blocks"]] == [
-        ["dnnf.conv", "dnnf.relu", second]]
+    assert [[o["op"] for o in b["ops"]] for b in default.stats["blocks"]] == [ops]
     assert default.stats["kernels"] == 1
     assert len(no_corf.stats["blocks"]) == 2
     assert default.stats["kernels"] < no_corf.stats["kernels"]

@@ -247,3 +247,25 @@ func.func @conv_relu_lrn(%x: tensor<1x4x8x8xf32>, %w: tensor<6x4x3x3xf32>) -> te
   %y = "dnnf.lrn"(%r) {size = 5 : i64, alpha = 1.0e-4 : f32, beta = 7.5e-1 : f32, bias = 2.0 : f32, mapping = "many_to_many"} : (tensor<1x6x8x8xf32>) -> tensor<1x6x8x8xf32>
   return %y : tensor<1x6x8x8xf32>
 }
+
+// -----
+
+// Max pool (3x3, stride 1, padded) -> 1x1 conv + ReLU: one loop nest. Each row tile pools
+// the rows its 1x1 conv reads (from a padded tile of the input) into a tile-sized buffer.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK-NOT: linalg.
+// CHECK: scf.forall
+// CHECK: tensor.pad
+// CHECK: %[[P:.*]] = linalg.pooling_nchw_max
+// CHECK-SAME: -> tensor<1x4x4x8xf32>
+// CHECK: linalg.conv_2d_nchw_fchw {{.*}} ins(%[[P]],
+// CHECK: arith.maximumf
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: linalg.
+// CHECK: return
+func.func @pool_conv_relu(%x: tensor<1x4x8x8xf32>, %w: tensor<6x4x1x1xf32>) -> tensor<1x6x8x8xf32> {
+  %p = "dnnf.max_pool"(%x) {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, mapping = "many_to_many"} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %a = "dnnf.conv"(%p, %w) {dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 0>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x8x8xf32>, tensor<6x4x1x1xf32>) -> tensor<1x6x8x8xf32>
+  %r = "dnnf.relu"(%a) {mapping = "one_to_one"} : (tensor<1x6x8x8xf32>) -> tensor<1x6x8x8xf32>
+  return %r : tensor<1x6x8x8xf32>
+}

@@ -737,3 +737,39 @@ func.func @conv_then_lrn(%x: tensor<1x4x8x8xf32>, %w: tensor<6x4x3x3xf32>) -> te
   %y = "dnnf.lrn"(%r) {size = 5 : i64, alpha = 1.0e-4 : f32, beta = 7.5e-1 : f32, bias = 2.0 : f32, mapping = "many_to_many"} : (tensor<1x6x8x8xf32>) -> tensor<1x6x8x8xf32>
   return %y : tensor<1x6x8x8xf32>
 }
+
+// -----
+
+// CORF, pool -> pointwise conv (Inception's pool branch): a row tile of the 1x1 conv reads
+// the same rows of the pool's result, so the pool is its prologue: one block.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK: "dnnf.max_pool"
+// CHECK-NEXT: "dnnf.conv"
+// CHECK-NEXT: "dnnf.relu"
+// CHECK-NEXT: return
+// CHECK-LABEL: func.func @pool_then_pointwise
+// CHECK-NOT: dnnf_block_1
+func.func @pool_then_pointwise(%x: tensor<1x4x8x8xf32>, %w: tensor<6x4x1x1xf32>) -> tensor<1x6x8x8xf32> {
+  %p = "dnnf.max_pool"(%x) {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, mapping = "many_to_many"} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %a = "dnnf.conv"(%p, %w) {dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 0>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x8x8xf32>, tensor<6x4x1x1xf32>) -> tensor<1x6x8x8xf32>
+  %r = "dnnf.relu"(%a) {mapping = "one_to_one"} : (tensor<1x6x8x8xf32>) -> tensor<1x6x8x8xf32>
+  return %r : tensor<1x6x8x8xf32>
+}
+
+// -----
+
+// A pool into a 3x3 conv is no CORF pair (the conv's row tile would recompute the pool's
+// halo rows): two blocks.
+// CHECK-LABEL: func.func private @dnnf_block_0
+// CHECK: "dnnf.max_pool"
+// CHECK-NEXT: return
+// CHECK-LABEL: func.func private @dnnf_block_1
+// CHECK: "dnnf.conv"
+// CHECK-NEXT: "dnnf.relu"
+// CHECK-NEXT: return
+func.func @pool_then_3x3(%x: tensor<1x4x8x8xf32>, %w: tensor<6x4x3x3xf32>) -> tensor<1x6x8x8xf32> {
+  %p = "dnnf.max_pool"(%x) {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, mapping = "many_to_many"} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %a = "dnnf.conv"(%p, %w) {dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 0>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x8x8xf32>, tensor<6x4x3x3xf32>) -> tensor<1x6x8x8xf32>
+  %r = "dnnf.relu"(%a) {mapping = "one_to_one"} : (tensor<1x6x8x8xf32>) -> tensor<1x6x8x8xf32>
+  return %r : tensor<1x6x8x8xf32>
+}
