@@ -17,24 +17,23 @@ func.func @conv_transpose(%x: tensor<1x4x3x3xf32>, %w: tensor<4x2x2x2xf32>, %b: 
 
 // -----
 
-// LRN, no pad: one window-sum generic over (n, c, j, h, w) reads x at channel c + j - 2
-// (size 5), clamped into [0, 7] and masked by one unsigned compare, squares and adds it;
-// then the powf scale.
+// LRN (size 5): a pad of the channel axis only (2 below, 2 above), the window sum over
+// (n, c, j, h, w) reading it at channel c + j and adding its square, and the scale reading
+// x itself and the sum, with the powf.
+// CHECK-DAG: #[[WIN:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 + d2, d3, d4)>
+// CHECK-DAG: #[[TAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d2)>
 // CHECK-LABEL: func.func @lrn
-// CHECK-DAG: %[[LO:.*]] = arith.constant 2 : index
-// CHECK-DAG: %[[C:.*]] = arith.constant 8 : index
-// CHECK-DAG: %[[LAST:.*]] = arith.constant 7 : index
-// CHECK-NOT: tensor.pad
-// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "parallel", "parallel"]{{.*}}dnnf.vector_extract
-// CHECK-DAG: %[[CH:.*]] = linalg.index 1 : index
-// CHECK-DAG: %[[J:.*]] = linalg.index 2 : index
-// CHECK: %[[S:.*]] = arith.addi %[[CH]], %[[J]] : index
-// CHECK: %[[AT:.*]] = arith.subi %[[S]], %[[LO]] : index
-// CHECK: %[[OK:.*]] = arith.cmpi ult, %[[AT]], %[[C]] : index
-// CHECK: %[[IN:.*]] = arith.minui %[[AT]], %[[LAST]] : index
-// CHECK: %[[V:.*]] = tensor.extract %{{.*}}[%{{.*}}, %[[IN]], %{{.*}}, %{{.*}}]
-// CHECK: %[[SQ:.*]] = arith.mulf %[[V]], %[[V]] : f32
-// CHECK: arith.select %[[OK]], %[[SQ]], %{{.*}} : f32
+// CHECK-SAME: (%[[X:.*]]: tensor<1x8x4x4xf32>)
+// CHECK: %[[P:.*]] = tensor.pad %[[X]] low[0, 2, 0, 0] high[0, 2, 0, 0]
+// CHECK: {dnnf.channel_pad} : tensor<1x8x4x4xf32> to tensor<1x12x4x4xf32>
+// CHECK: %[[S:.*]] = linalg.generic {indexing_maps = [#[[WIN]], #[[TAP]], {{.*}}], iterator_types = ["parallel", "parallel", "reduction", "parallel", "parallel"]}
+// CHECK-SAME: ins(%[[P]], %{{.*}} : tensor<1x12x4x4xf32>, tensor<5xf32>)
+// CHECK-SAME: dnnf.channel_window
+// CHECK: %[[SQ:.*]] = arith.mulf %[[V:.*]], %[[V]] : f32
+// CHECK: arith.addf %{{.*}}, %[[SQ]] : f32
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[X]], %[[S]] :
+// CHECK-SAME: dnnf.channel_scale
 // CHECK: math.powf
 func.func @lrn(%x: tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32> {
   %0 = "dnnf.lrn"(%x) {size = 5 : i64, alpha = 1.0e-4 : f32, beta = 0.75 : f32, bias = 2.0 : f32, mapping = "many_to_many"} : (tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>

@@ -39,24 +39,3 @@ func.func @locations(%a: tensor<4xf32>) -> tensor<4xf32> {
   return %0 : tensor<4xf32>
 }
 
-// -----
-
-// LRN (size 4: one channel further up than down): a pad of the channel axis only, the
-// window sum reading it at channel c + j, and the scale reading x itself.
-// CHECK-DAG: #[[WIN:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 + d2, d3, d4)>
-// CHECK-DAG: #[[TAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d2)>
-// CHECK-LABEL: func.func @lrn
-// CHECK-SAME: (%[[X:.*]]: tensor<1x6x4x5xf32>)
-// CHECK: %[[P:.*]] = tensor.pad %[[X]] low[0, 1, 0, 0] high[0, 2, 0, 0]
-// CHECK: {dnnf.channel_pad} : tensor<1x6x4x5xf32> to tensor<1x9x4x5xf32>
-// CHECK: %[[S:.*]] = linalg.generic {indexing_maps = [#[[WIN]], #[[TAP]], {{.*}}], iterator_types = ["parallel", "parallel", "reduction", "parallel", "parallel"]}
-// CHECK-SAME: ins(%[[P]], %{{.*}} : tensor<1x9x4x5xf32>, tensor<4xf32>)
-// CHECK-SAME: dnnf.channel_window
-// CHECK: linalg.generic
-// CHECK-SAME: ins(%[[X]], %[[S]] :
-// CHECK-SAME: dnnf.channel_scale
-// CHECK: math.powf
-func.func @lrn(%x: tensor<1x6x4x5xf32>) -> tensor<1x6x4x5xf32> {
-  %y = "dnnf.lrn"(%x) {size = 4 : i64, alpha = 1.0e-4 : f32, beta = 7.5e-1 : f32, bias = 2.0 : f32, mapping = "many_to_many"} : (tensor<1x6x4x5xf32>) -> tensor<1x6x4x5xf32>
-  return %y : tensor<1x6x4x5xf32>
-}
