@@ -38,4 +38,3 @@ func.func @locations(%a: tensor<4xf32>) -> tensor<4xf32> {
   %0 = "dnnf.sigmoid"(%a) {mapping = "one_to_one"} : (tensor<4xf32>) -> tensor<4xf32> loc("my_sigmoid")
   return %0 : tensor<4xf32>
 }
-
