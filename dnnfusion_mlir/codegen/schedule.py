@@ -520,14 +520,15 @@ def plan(module: ir.Module, target: str = "host") -> list[OpSchedule]:
     heavy: list[OpSchedule] = []
     light: list[OpSchedule] = []
     for tag, info in sorted(infos.items()):
+        window = CHANNEL_WINDOW_ATTR in ops[tag].attributes
         sched = (_channel_window_schedule(tag, info, UNITS.get(target, UNITS["host"]))
-                 if CHANNEL_WINDOW_ATTR in ops[tag].attributes
-                 else choose_schedule(tag, info, target))
+                 if window else choose_schedule(tag, info, target))
         init = sched.init_operand % len(ops[tag].operands) if ops[tag].operands else 0
         fuse = init > 0 and _init_is_fill(ops[tag], init) and any(sched.outer)
         sched = OpSchedule(sched.tag, sched.outer, sched.inner, sched.decompose, fuse, init,
                            sched.vectorize and not _touches_i1(ops[tag]), sched.unit_dims)
-        (heavy if info.name in _SPECIAL else light).append(sched)
+        # First, so their zero fills are still whole and fuse into their tiles.
+        (heavy if info.name in _SPECIAL or window else light).append(sched)
     return heavy + light
 
 
