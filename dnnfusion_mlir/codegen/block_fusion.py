@@ -163,6 +163,9 @@ def root_tiles(info: LoopInfo, windowed: bool, peel: bool = True,
         if not (peel and _peelable(info, tiles)):
             tiles[row] = largest_divisor(rows, size)
         return tiles
+    if info.name == PACKED_MATMUL:  # loops (m, panel, column in panel, k): rows are m
+        tiles[0] = largest_divisor(info.ranges[0], ROW_TILE)
+        return tiles
     for d in par[:-2]:
         tiles[d] = 1
     if len(par) >= 2:
