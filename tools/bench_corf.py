@@ -28,71 +28,67 @@ from dnnfusion_mlir.fusion import plan
 from dnnfusion_mlir.passes import dnnf_fusion_plan
 from dnnfusion_mlir.testing import make_model, max_rel_error
 
+Case = tuple[onnx.ModelProto, dict[str, np.ndarray]]
 
-def pointwise_depthwise(cin: int = 24, expand: int = 144, size: int = 48
-                        ) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
+
+def _image_case(seed: int, weights: dict[str, tuple[tuple[int, ...], float]],
+                nodes: list[onnx.NodeProto], image: tuple[int, ...]) -> Case:
+    """A model of `nodes` from input "x" of shape `image` to "y"; each weight a standard
+    normal of its shape times its scale, drawn (in order, then x) from `seed`."""
+    rng = np.random.default_rng(seed)
+    inits = {name: rng.standard_normal(shape).astype(np.float32) * scale
+             for name, (shape, scale) in weights.items()}
+    feeds = {"x": rng.standard_normal(image).astype(np.float32)}
+    return make_model(nodes, feeds, ["y"], inits), feeds
+
+
+def pointwise_depthwise(cin: int = 24, expand: int = 144, size: int = 48) -> Case:
     """MobileNet's expand 1x1 conv (`cin` -> `expand` channels) then depthwise 3x3."""
-    rng = np.random.default_rng(0)
-    inits = {"w1": rng.standard_normal((expand, cin, 1, 1)).astype(np.float32) * 0.2,
-             "w2": rng.standard_normal((expand, 1, 3, 3)).astype(np.float32) * 0.3}
-    nodes = [helper.make_node("Conv", ["x", "w1"], ["e"]),
-             helper.make_node("Conv", ["e", "w2"], ["y"], group=expand, pads=[1, 1, 1, 1])]
-    feeds = {"x": rng.standard_normal((1, cin, size, size)).astype(np.float32)}
-    return make_model(nodes, feeds, ["y"], inits), feeds
+    return _image_case(0, {"w1": ((expand, cin, 1, 1), 0.2), "w2": ((expand, 1, 3, 3), 0.3)}, [
+        helper.make_node("Conv", ["x", "w1"], ["e"]),
+        helper.make_node("Conv", ["e", "w2"], ["y"], group=expand, pads=[1, 1, 1, 1]),
+    ], (1, cin, size, size))
 
 
-def conv_pointwise(cin: int = 32, mid: int = 32, cout: int = 64, size: int = 28
-                   ) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
+def conv_pointwise(cin: int = 32, mid: int = 32, cout: int = 64, size: int = 28) -> Case:
     """ResNet's 3x3 conv + ReLU -> 1x1 conv (+ bias): the pair the default plan fuses."""
-    rng = np.random.default_rng(2)
-    inits = {"w1": rng.standard_normal((mid, cin, 3, 3)).astype(np.float32) * 0.1,
-             "w2": rng.standard_normal((cout, mid, 1, 1)).astype(np.float32) * 0.2,
-             "b2": rng.standard_normal(cout).astype(np.float32)}
-    nodes = [helper.make_node("Conv", ["x", "w1"], ["a"], pads=[1, 1, 1, 1]),
-             helper.make_node("Relu", ["a"], ["r"]),
-             helper.make_node("Conv", ["r", "w2", "b2"], ["y"])]
-    feeds = {"x": rng.standard_normal((1, cin, size, size)).astype(np.float32)}
-    return make_model(nodes, feeds, ["y"], inits), feeds
+    weights = {"w1": ((mid, cin, 3, 3), 0.1), "w2": ((cout, mid, 1, 1), 0.2),
+               "b2": ((cout,), 1.0)}
+    return _image_case(2, weights, [
+        helper.make_node("Conv", ["x", "w1"], ["a"], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["a"], ["r"]),
+        helper.make_node("Conv", ["r", "w2", "b2"], ["y"]),
+    ], (1, cin, size, size))
 
 
-def conv_pool(cin: int = 32, cout: int = 64, size: int = 32
-              ) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
+def conv_pool(cin: int = 32, cout: int = 64, size: int = 32) -> Case:
     """VGG's 3x3 conv + ReLU -> 2x2 max pool (stride 2)."""
-    rng = np.random.default_rng(3)
-    inits = {"w": rng.standard_normal((cout, cin, 3, 3)).astype(np.float32) * 0.1}
-    nodes = [helper.make_node("Conv", ["x", "w"], ["a"], pads=[1, 1, 1, 1]),
-             helper.make_node("Relu", ["a"], ["r"]),
-             helper.make_node("MaxPool", ["r"], ["y"], kernel_shape=[2, 2], strides=[2, 2])]
-    feeds = {"x": rng.standard_normal((1, cin, size, size)).astype(np.float32)}
-    return make_model(nodes, feeds, ["y"], inits), feeds
+    return _image_case(3, {"w": ((cout, cin, 3, 3), 0.1)}, [
+        helper.make_node("Conv", ["x", "w"], ["a"], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["a"], ["r"]),
+        helper.make_node("MaxPool", ["r"], ["y"], kernel_shape=[2, 2], strides=[2, 2]),
+    ], (1, cin, size, size))
 
 
-def conv_lrn(cin: int = 48, cout: int = 144, size: int = 15
-             ) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
+def conv_lrn(cin: int = 48, cout: int = 144, size: int = 15) -> Case:
     """AlexNet's 5x5 conv + ReLU -> LRN (size 5, beta 0.75) over the conv's channels."""
-    rng = np.random.default_rng(4)
-    inits = {"w": rng.standard_normal((cout, cin, 5, 5)).astype(np.float32) * 0.05}
-    nodes = [helper.make_node("Conv", ["x", "w"], ["a"], pads=[2, 2, 2, 2]),
-             helper.make_node("Relu", ["a"], ["r"]),
-             helper.make_node("LRN", ["r"], ["y"], size=5, alpha=1e-4, beta=0.75, bias=2.0)]
-    feeds = {"x": rng.standard_normal((1, cin, size, size)).astype(np.float32)}
-    return make_model(nodes, feeds, ["y"], inits), feeds
+    return _image_case(4, {"w": ((cout, cin, 5, 5), 0.05)}, [
+        helper.make_node("Conv", ["x", "w"], ["a"], pads=[2, 2, 2, 2]),
+        helper.make_node("Relu", ["a"], ["r"]),
+        helper.make_node("LRN", ["r"], ["y"], size=5, alpha=1e-4, beta=0.75, bias=2.0),
+    ], (1, cin, size, size))
 
 
-def pool_pointwise(cin: int = 64, cout: int = 16, size: int = 16
-                   ) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
+def pool_pointwise(cin: int = 64, cout: int = 16, size: int = 16) -> Case:
     """Inception's pool branch: 3x3 max pool (stride 1, pad 1) -> 1x1 conv + ReLU."""
-    rng = np.random.default_rng(5)
-    inits = {"w": rng.standard_normal((cout, cin, 1, 1)).astype(np.float32) * 0.1}
-    nodes = [helper.make_node("MaxPool", ["x"], ["p"], kernel_shape=[3, 3],
-                              pads=[1, 1, 1, 1]),
-             helper.make_node("Conv", ["p", "w"], ["a"]),
-             helper.make_node("Relu", ["a"], ["y"])]
-    feeds = {"x": rng.standard_normal((1, cin, size, size)).astype(np.float32)}
-    return make_model(nodes, feeds, ["y"], inits), feeds
+    return _image_case(5, {"w": ((cout, cin, 1, 1), 0.1)}, [
+        helper.make_node("MaxPool", ["x"], ["p"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("Conv", ["p", "w"], ["a"]),
+        helper.make_node("Relu", ["a"], ["y"]),
+    ], (1, cin, size, size))
 
 
-def attention(seq: int = 128, head: int = 64) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
+def attention(seq: int = 128, head: int = 64) -> Case:
     """One attention head: q k^T / sqrt(head) -> softmax -> . v."""
     rng = np.random.default_rng(1)
     inits = {"kt": rng.standard_normal((head, seq)).astype(np.float32),
