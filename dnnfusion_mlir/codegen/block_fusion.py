@@ -385,8 +385,8 @@ def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
     # producers for it would only add loop nests).
     if _one_trip(info, tiles):
         return None
-    # Row tiles of a windowed block keep every channel: readers of a channel pad then all
-    # read one and the same slice of it.
+    # Row tiles of a windowed block keep every channel: an LRN's channel pad then pads a
+    # whole-channel slice, the same slice of its input that the LRN's scale reads.
     whole_channels = windowed and info.iterators.count("parallel") >= min_parallel
     members = _fusable(fn, root, whole_channels)
     i64 = ir.IntegerType.get_signless(64)

@@ -29,8 +29,6 @@ from dnnfusion_mlir.codegen.block_ir import PACKED_ATTR, fill_of
 from dnnfusion_mlir.codegen.host_cpu import VectorUnit, host_vector_unit
 
 SCHED_ATTR = "dnnf.sched"
-#: Unit attribute a kernel template puts on a generic whose `tensor.extract`s read along
-#: its innermost loop: they are vectorised too (as loads), not left to fail vectorisation.
 #: LRN's ops (codegen/kernels_extra_nn.py): a `tensor.pad` of the channel axis only, the
 #: window sum reading it at channel c + j (unit loops folded before vectorising,
 #: `_channel_window_schedule`), and the scale reading the pad's source and the sum
