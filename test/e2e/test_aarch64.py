@@ -84,6 +84,20 @@ def _conv3d_relu_pool() -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
         {"x": x}
 
 
+def _conv_lrn_pool_pointwise() -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
+    """AlexNet's conv + ReLU + LRN (one loop nest through the LRN's channel pad; x^0.75 as
+    square roots) and Inception's pool branch (a 3x3 max pool as a 1x1 conv's prologue)."""
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c"], ["r"]),
+             helper.make_node("LRN", ["r"], ["n"], size=5, alpha=1e-2, beta=0.75, bias=1.0),
+             helper.make_node("MaxPool", ["n"], ["p"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+             helper.make_node("Conv", ["p", "w2"], ["d"]),
+             helper.make_node("Relu", ["d"], ["y"])]
+    x = _rand(1, 3, 11, 9)
+    return make_model(nodes, {"x": x}, ["y"], {"w": _rand(10, 3, 3, 3),
+                                               "w2": _rand(6, 10, 1, 1)}), {"x": x}
+
+
 def _matmul_add_gelu() -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
     nodes = [helper.make_node("MatMul", ["x", "w"], ["p"]),
              helper.make_node("Add", ["p", "b"], ["a"]),
@@ -145,7 +159,7 @@ def _same_value_twice() -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
 
 OP_CASES: dict[str, Callable[[], tuple[onnx.ModelProto, dict[str, np.ndarray]]]] = {
     "conv_bn_relu": _conv_bn_relu, "conv3d_relu_pool": _conv3d_relu_pool,
-    "matmul_add_gelu": _matmul_add_gelu, "softmax": _softmax,
+    "conv_lrn_pool_pointwise": _conv_lrn_pool_pointwise, "matmul_add_gelu": _matmul_add_gelu, "softmax": _softmax,
     "pooling": _pooling, "broadcasting": _broadcasting, "int64_bool": _int64_bool,
     "same_value_twice": _same_value_twice,
 }
