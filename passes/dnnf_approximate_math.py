@@ -36,7 +36,12 @@ vector on both targets, the roots one `sqrt` instruction each.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dnnfusion_mlir._mlir import arith, ir, math_dialect
+
+#: Builds the replacement of a matched op from its (first) operand.
+Rewrite = Callable[[ir.Value], ir.Value]
 
 NAME = "dnnf-approximate-math"
 DESCRIPTION = ("Rewrite f32 math.exp / tanh / erf into vectorisable polynomials and "
@@ -67,25 +72,35 @@ _ERFC_R = (0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.1862
 
 def run(op: ir.Operation, pass_: object) -> None:
     """Pass entry point (module)."""
-    for found in _matches(op):
+    for found, rewrite in _matches(op):
         with ir.InsertionPoint(found), found.location:
-            y = _rewrite(found)
+            y = rewrite(found.operands[0])
         found.results[0].replace_all_uses_with(y)
         found.erase()
 
 
-def _matches(root: ir.Operation) -> list[ir.Operation]:
-    found: list[ir.Operation] = []
+def _matches(root: ir.Operation) -> list[tuple[ir.Operation, Rewrite]]:
+    """Each matched op with the function building its replacement from its operand."""
+    found: list[tuple[ir.Operation, Rewrite]] = []
 
     def visit(op: ir.Operation) -> ir.WalkResult:
-        if (op.name in _REWRITES or (op.name == "math.powf"
-                                     and _constant(op.operands[1]) in _POWERS)) \
-                and _is_f32(op.operands[0].type):
-            found.append(op)
+        rewrite = _rewrite_of(op)
+        if rewrite is not None and _is_f32(op.operands[0].type):
+            found.append((op, rewrite))
         return ir.WalkResult.ADVANCE
 
     root.walk(visit)
     return found
+
+
+def _rewrite_of(op: ir.Operation) -> Rewrite | None:
+    """The rewrite of `op` (for `math.powf`: by its constant exponent), None if none."""
+    if op.name != "math.powf":
+        return _REWRITES.get(op.name)
+    exponent = _constant(op.operands[1])
+    if exponent is None or exponent not in _POWERS:
+        return None
+    return lambda x: _power(x, exponent)
 
 
 def _is_f32(type_: ir.Type) -> bool:
@@ -212,15 +227,6 @@ def _constant(value: ir.Value) -> float | None:
     return None
 
 
-def _rewrite(op: ir.Operation) -> ir.Value:
-    x = op.operands[0]
-    if op.name == "math.powf":
-        exponent = _constant(op.operands[1])
-        assert exponent is not None
-        return _power(x, exponent)
-    return _REWRITES[op.name](x)
-
-
-_REWRITES = {"math.exp": _exp, "math.tanh": _tanh, "math.erf": _erf}
+_REWRITES: dict[str, Rewrite] = {"math.exp": _exp, "math.tanh": _tanh, "math.erf": _erf}
 #: Constant exponents `math.powf` is rewritten for (`_power`); 0.75 is LRN's usual beta.
 _POWERS = (-3.0, -2.0, -1.0, -0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0, 2.0, 3.0)
