@@ -379,15 +379,16 @@ def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
     # An LRN's (N, C, W) root is row-tiled along W too.
     min_parallel = 3 if channel_pad else 4
     tiles = root_tiles(info, windowed, peel, min_parallel)
+    # Row tiles of a windowed block keep every channel: an LRN's channel pad then pads a
+    # whole-channel slice, the same slice of its input that the LRN's scale reads.
+    whole_channels = windowed and info.iterators.count("parallel") >= min_parallel
     if _one_trip(info, tiles) and _no_reduction_over_outputs(fn, root, infos, tags):
-        tiles = column_tiles(info)
+        tiles = column_tiles(info)  # a one-row map: these tiles split the channels
+        whole_channels = False
     # A one-trip loop is folded away again: nothing would be fused (and duplicating
     # producers for it would only add loop nests).
     if _one_trip(info, tiles):
         return None
-    # Row tiles of a windowed block keep every channel: an LRN's channel pad then pads a
-    # whole-channel slice, the same slice of its input that the LRN's scale reads.
-    whole_channels = windowed and info.iterators.count("parallel") >= min_parallel
     members = _fusable(fn, root, whole_channels)
     i64 = ir.IntegerType.get_signless(64)
     root.attributes[ROOT_ATTR] = ir.IntegerAttr.get(i64, bid)

@@ -80,6 +80,21 @@ def test_lrn_formula(shape: tuple, size: int, fuse: bool) -> None:
     assert max_rel_error(compiled.run({"x": x})[0], expected) <= 1e-5
 
 
+@pytest.mark.parametrize("shape", [(1, 130, 1, 1), (1, 200, 1)])
+def test_lrn_after_relu_on_a_one_row_map(shape: tuple) -> None:
+    """A one-row map is tiled by channels (column tiles), not rows: the ReLU under the LRN's
+    channel pad must then not be fused through it (that crashed the transform
+    interpreter); the block keeps the pad as a loop nest of its own."""
+    import dnnfusion_mlir as dnnf
+
+    x = _f32(*shape) * 3
+    nodes = [helper.make_node("Relu", ["x"], ["r"]),
+             helper.make_node("LRN", ["r"], ["y"], size=5, alpha=0.3, beta=0.75, bias=1.5)]
+    compiled = dnnf.compile(make_model(nodes, {"x": x}, ["y"]))
+    expected = _lrn_reference(np.maximum(x, 0), 5, 0.3, 0.75, 1.5)
+    assert max_rel_error(compiled.run({"x": x})[0], expected) <= 1e-5
+
+
 @pytest.mark.parametrize("approximate", ["none", "tanh"])
 @pytest.mark.parametrize("shape", [(3, 5), (2, 3, 4)])
 def test_gelu(approximate: str, shape: tuple) -> None:
