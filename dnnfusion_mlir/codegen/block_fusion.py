@@ -150,7 +150,7 @@ def root_tiles(info: LoopInfo, windowed: bool, peel: bool = True,
     parallel loops."""
     par = [d for d, it in enumerate(info.iterators) if it == "parallel"]
     tiles = [0] * len(info.ranges)
-    if windowed and len(par) >= min_parallel:
+    if _row_tiled(info, windowed, min_parallel):
         nhwc = "_nhwc" in info.name or "_ndhwc" in info.name  # channels last
         spatial = par[1:-1] if nhwc else par[2:]
         # The outermost spatial loop with two or more rows (a 3-D map may have depth 1).
@@ -171,6 +171,11 @@ def root_tiles(info: LoopInfo, windowed: bool, peel: bool = True,
     if len(par) >= 2:
         tiles[par[-2]] = largest_divisor(info.ranges[par[-2]], ROW_TILE)
     return tiles
+
+
+def _row_tiled(info: LoopInfo, windowed: bool, min_parallel: int) -> bool:
+    """Whether `root_tiles` tiles the root by output rows, each tile holding every channel."""
+    return windowed and info.iterators.count("parallel") >= min_parallel
 
 
 def _tiled_loops(info: LoopInfo, tiles: list[int]) -> list[int]:
@@ -381,7 +386,7 @@ def _plan_block(fn: ir.Operation, bid: int, infos: dict[int, LoopInfo],
     tiles = root_tiles(info, windowed, peel, min_parallel)
     # Row tiles of a windowed block keep every channel: an LRN's channel pad then pads a
     # whole-channel slice, the same slice of its input that the LRN's scale reads.
-    whole_channels = windowed and info.iterators.count("parallel") >= min_parallel
+    whole_channels = _row_tiled(info, windowed, min_parallel)
     if _one_trip(info, tiles) and _no_reduction_over_outputs(fn, root, infos, tags):
         tiles = column_tiles(info)  # a one-row map: these tiles split the channels
         whole_channels = False
