@@ -13,7 +13,7 @@ import numpy as np
 
 from dnnfusion_mlir import errors
 from dnnfusion_mlir._mlir import ExecutionEngine, ir
-from dnnfusion_mlir.runtime.memref import ArgumentPack, aligned, aligned_empty
+from dnnfusion_mlir.runtime.memref import ArgumentPack, aligned, aligned_at, aligned_empty_at
 
 
 class HostRunner:
@@ -47,12 +47,13 @@ class HostRunner:
         """Call the kernel; inputs must already have the right shapes and dtypes."""
         # Aligned buffers (copies of misaligned inputs): the vectorised kernels' loads
         # then never straddle cache lines, whatever numpy's allocator returned.
-        arrays = [aligned(np.asarray(a)) for a in inputs]
-        outs = [aligned_empty(shape, dtype) for shape, dtype in self._outputs]
-        for i, a in enumerate(arrays):
-            self._pack.bind(i, a)
+        # The copies are kept alive (`arrays`) until the call returns.
+        arrays = [aligned_at(np.asarray(a)) for a in inputs]
+        outs = [aligned_empty_at(shape, dtype) for shape, dtype in self._outputs]
+        for i, (a, address) in enumerate(arrays):
+            self._pack.bind(i, a, address)
         first_out = self._n_in + len(self._weights)
-        for i, o in enumerate(outs):
-            self._pack.bind(first_out + i, o)
+        for i, (o, address) in enumerate(outs):
+            self._pack.bind(first_out + i, o, address)
         self._func(self._pack.packed)
-        return outs
+        return [o for o, _ in outs]
