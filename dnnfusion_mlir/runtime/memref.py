@@ -11,6 +11,7 @@ import ctypes
 import math
 from collections.abc import Sequence
 from functools import cache
+from typing import Any, cast
 
 import numpy as np
 
@@ -62,7 +63,7 @@ def data_address(array: np.ndarray) -> int:
     fifth of that. Read-only and empty arrays take the slow way.
     """
     try:
-        return ctypes.addressof(ctypes.c_char.from_buffer(array))
+        return ctypes.addressof(ctypes.c_char.from_buffer(cast(Any, array)))
     except (TypeError, ValueError, BufferError):
         return int(array.ctypes.data)
 
