@@ -13,7 +13,7 @@ the c + j map, which the vectoriser rejects, disappears), and an element-wise ge
 dividing x by (bias + alpha / size * sum) ** beta (`CHANNEL_SCALE_ATTR`). A row tile
 holding every channel (block_fusion.py) fuses all three, and through the pad the LRN's
 producer, computed once for the pad and the scale: a conv + ReLU + LRN block is one loop
-nest.
+nest, in which the window sum is fused into the scale's vector tile (schedule.py).
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ and vectorises each tagged op, and runs it with the ``transform-interpreter`` pa
   initialises their accumulator is fused into the tile.
 * every other op (elementwise / broadcasting / reduction generics, fill, transpose)
   is tiled to unit size except along its innermost loop, which becomes the vector.
+* in a fusion block, an LRN's window sum is fused into its scale's vector tile
+  (`FusedProducer`), so the sum of one vector never goes through memory.
 
 Each op's script runs inside ``transform.sequence ... failures(suppress)``: if a step is
 not applicable (e.g. a generic with non-projected indexing maps cannot be vectorised)
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dnnfusion_mlir._mlir import ir, linalg, passmanager, tensor
-from dnnfusion_mlir.codegen.block_ir import PACKED_ATTR, fill_of
+from dnnfusion_mlir.codegen.block_ir import FUSED_ATTR, PACKED_ATTR, fill_of
 from dnnfusion_mlir.codegen.host_cpu import VectorUnit, host_vector_unit
 
 SCHED_ATTR = "dnnf.sched"
@@ -68,6 +70,9 @@ class OpSchedule:
     (`fold_unit_extent_dims_via_slices`) before vectorising it: a 3-D conv tile with one
     output row and one kernel tap per loop is then a plain contraction, and an LRN tile's
     channel offset c + j (a map the vectoriser rejects) a constant.
+    `producer`: after the outer tiling, fuse the producer of one operand into the tile
+    loop and schedule the fused slice with its own `OpSchedule` (inner tiles and on; its
+    outer tiles are the consumer's).
     """
 
     tag: int
@@ -78,6 +83,15 @@ class OpSchedule:
     init_operand: int = 0
     vectorize: bool = True
     unit_dims: bool = False
+    producer: FusedProducer | None = None
+
+
+@dataclass(frozen=True)
+class FusedProducer:
+    """The producer of operand `operand`, fused into its consumer's outer tile loop."""
+
+    operand: int
+    schedule: OpSchedule
 
 
 # --------------------------------------------------------------------------- helpers
@@ -318,35 +332,64 @@ def _op_script(s: OpSchedule) -> list[str]:
     """Transform ops (inside a suppressing sequence with root %r) for one schedule."""
     lines = [f"%op = transform.structured.match attributes {{{SCHED_ATTR} = {s.tag} : i64}} "
              f"in %r : ({_ANY}) -> {_ANY}"]
-    cur, fill = "%op", None
+    cur, fill, loop = "%op", None, ""
     if s.fuse_init:
         fill = "%fill"
         lines.append(f"%fill = transform.get_producer_of_operand %op[{s.init_operand}] "
                      f": ({_ANY}) -> {_ANY}")
+    if s.producer:
+        lines.append(f"%prod = transform.get_producer_of_operand %op[{s.producer.operand}] "
+                     f": ({_ANY}) -> {_ANY}")
+        if s.producer.schedule.fuse_init:
+            lines.append(f"%prod_fill = transform.get_producer_of_operand "
+                         f"%prod[{s.producer.schedule.init_operand}] : ({_ANY}) -> {_ANY}")
     if any(s.outer):
         lines.append(f"%par_t, %forall = transform.structured.tile_using_forall {cur} "
                      f"tile_sizes {list(s.outer)} : ({_ANY}) -> ({_ANY}, {_ANY})")
-        cur = "%par_t"
+        cur, loop = "%par_t", "%forall"
         if fill:
-            lines.append(f"%fill_t, %forall2 = transform.structured.fuse_into_containing_op "
-                         f"{fill} into %forall : ({_ANY}, {_ANY}) -> ({_ANY}, {_ANY})")
-            fill = "%fill_t"
+            more, fill, loop = _fuse_into(fill, loop, "fill")
+            lines += more
+        if s.producer:
+            more, prod, loop = _fuse_into("%prod", loop, "prod")
+            lines += more
+            p = s.producer.schedule
+            prod_fill = None
+            if p.fuse_init:
+                more, prod_fill, loop = _fuse_into("%prod_fill", loop, "prod_fill")
+                lines += more
+            lines += _tile_body(p, prod, prod_fill, loop, "prod_")
+    return lines + _tile_body(s, cur, fill, loop, "")
+
+
+def _fuse_into(handle: str, loop: str, name: str) -> tuple[list[str], str, str]:
+    """Fuse the producer `handle` into the tile loop `loop`: (lines, fused, new loop)."""
+    line = (f"%{name}_t, %{name}_loop = transform.structured.fuse_into_containing_op "
+            f"{handle} into {loop} : ({_ANY}, {_ANY}) -> ({_ANY}, {_ANY})")
+    return [line], f"%{name}_t", f"%{name}_loop"
+
+
+def _tile_body(s: OpSchedule, cur: str, fill: str | None, outer_loop: str,
+               p: str) -> list[str]:
+    """The steps after the outer tiling: inner tiles, unit-loop folding, decomposition and
+    vectorisation of `cur` (handle names prefixed by `p`)."""
+    lines: list[str] = []
     innermost = ""  # the innermost tile loop of a `unit_dims` schedule
     if any(s.inner):
-        more, cur, loop = _tile_for(cur, s.inner, "red")
+        more, cur, loop = _tile_for(cur, s.inner, f"{p}red")
         lines += more
     if s.unit_dims:
-        innermost = loop if any(s.inner) else "%forall"
-        lines += [f"%gen = transform.structured.generalize {cur} : ({_ANY}) -> {_ANY}",
+        innermost = loop if any(s.inner) else outer_loop
+        lines += [f"%{p}gen = transform.structured.generalize {cur} : ({_ANY}) -> {_ANY}",
                   f"transform.apply_patterns to {innermost} {{",
                   "  transform.apply_patterns.linalg.fold_unit_extent_dims_via_slices",
                   f"}} : {_ANY}",
-                  f"%folded = transform.structured.match ops{{[\"linalg.generic\"]}} in "
+                  f"%{p}folded = transform.structured.match ops{{[\"linalg.generic\"]}} in "
                   f"{innermost} : ({_ANY}) -> {_ANY}"]
-        cur = "%folded"
+        cur = f"%{p}folded"
     if s.decompose:
-        lines.append(f"%dec = transform.structured.decompose {cur} : ({_ANY}) -> {_ANY}")
-        cur = "%dec"
+        lines.append(f"%{p}dec = transform.structured.decompose {cur} : ({_ANY}) -> {_ANY}")
+        cur = f"%{p}dec"
     if s.vectorize:
         lines.append(f"transform.structured.vectorize {cur} : {_ANY}")
         if fill:
@@ -515,19 +558,61 @@ def plan(module: ir.Module, target: str = "host") -> list[OpSchedule]:
     """Tag every linalg op of `module` and return the schedules (conv/matmul first)."""
     ops = list(_linalg_ops(module.operation))
     infos = loop_infos(module, ops)
-    heavy: list[OpSchedule] = []
-    light: list[OpSchedule] = []
+    unit = UNITS.get(target, UNITS["host"])
+    scheds: dict[int, OpSchedule] = {}
     for tag, info in sorted(infos.items()):
         window = CHANNEL_WINDOW_ATTR in ops[tag].attributes
-        sched = (_channel_window_schedule(tag, info, UNITS.get(target, UNITS["host"]))
+        sched = (_channel_window_schedule(tag, info, unit)
                  if window else choose_schedule(tag, info, target))
         init = sched.init_operand % len(ops[tag].operands) if ops[tag].operands else 0
         fuse = init > 0 and _init_is_fill(ops[tag], init) and any(sched.outer)
-        sched = OpSchedule(sched.tag, sched.outer, sched.inner, sched.decompose, fuse, init,
-                           sched.vectorize and not _touches_i1(ops[tag]), sched.unit_dims)
+        scheds[tag] = OpSchedule(sched.tag, sched.outer, sched.inner, sched.decompose, fuse,
+                                 init, sched.vectorize and not _touches_i1(ops[tag]),
+                                 sched.unit_dims)
+    for tag in _window_into_scale(ops, scheds):
+        del scheds[tag]
+    heavy: list[OpSchedule] = []
+    light: list[OpSchedule] = []
+    for tag, sched in scheds.items():
         # First, so their zero fills are still whole and fuse into their tiles.
-        (heavy if info.name in _SPECIAL or window else light).append(sched)
+        special = infos[tag].name in _SPECIAL or CHANNEL_WINDOW_ATTR in ops[tag].attributes \
+            or sched.producer is not None
+        (heavy if special else light).append(sched)
     return heavy + light
+
+
+def _window_into_scale(ops: list[ir.Operation], scheds: dict[int, OpSchedule]) -> list[int]:
+    """In fusion blocks, give each LRN scale (`CHANNEL_SCALE_ATTR`) whose window sum has
+    no other reader the window sum as a `FusedProducer`: the sum of one vector of
+    channel c then stays in registers for the scale instead of being stored whole and read
+    back (the per-op lowering keeps the three loop nests). Returns the window sums' tags,
+    whose own schedules this replaces."""
+    windows = {tag: op for tag, op in enumerate(ops) if CHANNEL_WINDOW_ATTR in op.attributes}
+    fused = []
+    for tag, op in enumerate(ops):
+        if CHANNEL_SCALE_ATTR not in op.attributes or tag not in scheds \
+                or not any(scheds[tag].outer) or not _in_fusion_block(op):
+            continue
+        total = op.operands[1]
+        wtag = next((t for t, w in windows.items() if w.results[0] == total), None)
+        if wtag is None or wtag not in scheds or sum(1 for _ in total.uses) != 1:
+            continue
+        w = scheds[wtag]
+        inner = OpSchedule(wtag, (), w.inner, fuse_init=w.fuse_init,
+                           init_operand=w.init_operand, vectorize=w.vectorize, unit_dims=True)
+        s = scheds[tag]
+        scheds[tag] = OpSchedule(tag, s.outer, s.inner, s.decompose, s.fuse_init,
+                                 s.init_operand, s.vectorize, s.unit_dims,
+                                 FusedProducer(1, inner))
+        fused.append(wtag)
+    return fused
+
+
+def _in_fusion_block(op: ir.Operation) -> bool:
+    parent = op.parent
+    while parent is not None and parent.name != "func.func":
+        parent = parent.parent
+    return parent is not None and FUSED_ATTR in parent.attributes
 
 
 def _touches_i1(op: ir.Operation) -> bool:

@@ -80,6 +80,40 @@ def test_lrn_formula(shape: tuple, size: int, fuse: bool) -> None:
     assert max_rel_error(compiled.run({"x": x})[0], expected) <= 1e-5
 
 
+@pytest.mark.parametrize(("shape", "size"), [((1, 8, 6, 20), 5), ((1, 6, 4, 3, 10), 4)])
+def test_fused_lrn_sums_its_window_in_the_scale_tile(shape: tuple, size: int) -> None:
+    """In a fusion block the window sum is fused into the scale's vector tile: the loop
+    over the window (size trips) sits in the same tile loop as the division, so one vector
+    of sums goes from the window to the scale in registers, never through memory."""
+    import dnnfusion_mlir as dnnf
+    from dnnfusion_mlir._mlir import ir
+    from dnnfusion_mlir.codegen.schedule import apply_schedule
+
+    x = _f32(*shape) * 3
+    model = make_model([helper.make_node("LRN", ["x"], ["y"], size=size, alpha=0.3, beta=0.75,
+                                         bias=1.5)], {"x": x}, ["y"])
+    compiled = dnnf.compile(model)
+    assert max_rel_error(compiled.run({"x": x})[0],
+                         _lrn_reference(x, size, 0.3, 0.75, 1.5)) <= 1e-5
+    with ir.Context():
+        module = ir.Module.parse(compiled.mlir("linalg"))
+        apply_schedule(module)
+        divisions: list[ir.Operation] = []
+
+        def visit(op: ir.Operation) -> ir.WalkResult:
+            if op.name == "arith.divf":
+                divisions.append(op)
+            return ir.WalkResult.ADVANCE
+
+        module.operation.walk(visit)
+        assert divisions
+        for div in divisions:
+            tile = div.parent
+            assert tile.name in ("scf.for", "scf.forall")
+            siblings = [o.operation.name for o in tile.regions[0].blocks[0].operations]
+            assert "scf.for" in siblings, siblings
+
+
 @pytest.mark.parametrize("shape", [(1, 130, 1, 1), (1, 200, 1)])
 def test_lrn_after_relu_on_a_one_row_map(shape: tuple) -> None:
     """A one-row map is tiled by channels (column tiles), not rows: the ReLU under the LRN's
