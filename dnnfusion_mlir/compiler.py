@@ -48,6 +48,7 @@ class CompiledModel:
         self._texts = texts
         self._llvm_module = llvm_module
         self._output_map = output_map or list(range(len(self.outputs)))
+        self._distinct_outputs = self._output_map == list(range(len(self.outputs)))
         distinct = {j: self.outputs[i] for i, j in enumerate(self._output_map)}
         if target == "aarch64":  # runs under qemu-aarch64, built on the first call
             from dnnfusion_mlir.runtime.qemu import QemuRunner
@@ -76,6 +77,8 @@ class CompiledModel:
             raise TypeError(f"expected {len(self.inputs)} inputs ({names}), got {len(arrays)}")
         results = self._runner.run([self._check(s, a) for s, a in zip(self.inputs, arrays,
                                                                       strict=True)])
+        if self._distinct_outputs:
+            return results
         # Outputs that were one value get separate arrays, as onnxruntime returns them.
         seen: set[int] = set()
         outs = []

@@ -35,7 +35,8 @@ class HostRunner:
             raise errors.LoweringError(f"JIT compilation failed: {exc}") from exc
         # Keep the weight arrays alive: descriptors point into their buffers.
         self._weights = [aligned(np.asarray(w)) for w in weights]
-        self._outputs = list(output_specs)
+        self._outputs = [(tuple(shape), np.dtype(dtype)) for shape, dtype in output_specs]
+        self._first_out = len(input_shapes) + len(self._weights)
         shapes = [*input_shapes, *(w.shape for w in self._weights),
                   *(shape for shape, _ in self._outputs)]
         self._pack = ArgumentPack(shapes)
@@ -47,13 +48,15 @@ class HostRunner:
         """Call the kernel; inputs must already have the right shapes and dtypes."""
         # Aligned buffers (copies of misaligned inputs): the vectorised kernels' loads
         # then never straddle cache lines, whatever numpy's allocator returned.
+        bind = self._pack.bind
         # The copies are kept alive (`arrays`) until the call returns.
         arrays = [aligned_at(np.asarray(a)) for a in inputs]
-        outs = [aligned_empty_at(shape, dtype) for shape, dtype in self._outputs]
         for i, (a, address) in enumerate(arrays):
-            self._pack.bind(i, a, address)
-        first_out = self._n_in + len(self._weights)
-        for i, (o, address) in enumerate(outs):
-            self._pack.bind(first_out + i, o, address)
+            bind(i, a, address)
+        outs = []
+        for i, (shape, dtype) in enumerate(self._outputs, self._first_out):
+            out, address = aligned_empty_at(shape, dtype)
+            bind(i, out, address)
+            outs.append(out)
         self._func(self._pack.packed)
-        return [o for o, _ in outs]
+        return outs

@@ -81,7 +81,7 @@ def aligned_empty(shape: tuple[int, ...], dtype: np.dtype | type) -> np.ndarray:
 def aligned_empty_at(shape: tuple[int, ...],
                      dtype: np.dtype | type) -> tuple[np.ndarray, int]:
     """`aligned_empty` and the address of its data."""
-    dt = np.dtype(dtype)
+    dt = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
     raw = np.empty(math.prod(shape) * dt.itemsize + ALIGNMENT, dtype=np.uint8)
     base = data_address(raw)
     start = -base % ALIGNMENT
