@@ -367,3 +367,23 @@ def test_opset1_model_with_changed_op_is_rejected() -> None:
         dnnf.compile(model)
     assert info.value.node == "old_relu"
     assert "opset 1 is too old" in str(info.value)
+
+
+def test_one_value_returned_as_two_outputs_gives_two_arrays() -> None:
+    """Graph outputs that are one value come back as separate arrays (as onnxruntime
+    returns them); distinct outputs are fresh arrays on every call."""
+    x = randn(2, 3)
+    model = make_model([helper.make_node("Relu", ["x"], ["a"]),
+                        helper.make_node("Identity", ["a"], ["b"]),
+                        helper.make_node("Neg", ["x"], ["c"])], {"x": x}, ["a", "b", "c"])
+    cm = dnnf.compile(model)
+    a, b, c = cm(x)
+    assert a is not b
+    np.testing.assert_array_equal(a, np.maximum(x, 0))
+    np.testing.assert_array_equal(b, np.maximum(x, 0))
+    np.testing.assert_array_equal(c, -x)
+    a[...] = 7  # the caller owns its arrays: the next call does not see this
+    a2, _, c2 = cm(x)
+    assert a2 is not a
+    assert c2 is not c
+    np.testing.assert_array_equal(a2, np.maximum(x, 0))
