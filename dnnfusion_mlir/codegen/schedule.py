@@ -23,7 +23,7 @@ the op is left tiled or untouched and later lowers to correct scalar loops.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from dnnfusion_mlir._mlir import ir, linalg, passmanager, tensor
@@ -73,6 +73,10 @@ class OpSchedule:
     `producer`: after the outer tiling, fuse the producer of one operand into the tile
     loop and schedule the fused slice with its own `OpSchedule` (inner tiles and on; its
     outer tiles are the consumer's).
+    `peel` = (loop, size): after the outer tiling, tile that parallel loop (left whole by
+    `outer`) by `size` with an ``scf.for`` and peel the shorter last tile, so that both
+    parts have static sizes and vectorise (a conv's prime output width: full register
+    tiles, then one narrower tile, instead of one column per tile).
     """
 
     tag: int
@@ -84,6 +88,7 @@ class OpSchedule:
     vectorize: bool = True
     unit_dims: bool = False
     producer: FusedProducer | None = None
+    peel: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -203,9 +208,36 @@ def _conv_register_tile(ow: int, f: int, c: int, unit: VectorUnit) -> tuple[int,
     (`_lane_vectors`); input channels by 16."""
     lanes = unit.lanes
     avx2 = lanes >= 8 and unit.registers < 32
-    tow = _tile(ow, 8 if lanes >= 8 and not avx2 else 4)
+    tow = _width_tile(ow, _conv_width_cap(unit), unit)
     tf = _tile(f, _lane_vectors(tow, unit) * lanes if avx2 else lanes)
     return tow, tf, _tile(c, 16)
+
+
+def _conv_width_cap(unit: VectorUnit) -> int:
+    """Output columns of a conv register tile: 8 with AVX-512, else 4."""
+    return 8 if unit.lanes >= 8 and unit.registers >= 32 else 4
+
+
+def _width_tile(ow: int, cap: int, unit: VectorUnit) -> int:
+    """Output columns per register tile: `_tile`'s choice, or `cap` where that would be a
+    single column (a prime width above 4 x cap, e.g. 31 or 53) or a whole prime width
+    whose accumulators (one vector per column) and two operands overflow the registers
+    (31 with AVX-512): that width is then tiled by `cap`, its last tile peeled
+    (`_peeled_width`)."""
+    tow = _tile(ow, cap)
+    return cap if (tow == 1 and ow > cap) or tow + 2 > unit.registers else tow
+
+
+def _peeled_width(outer: tuple[int, ...], d: int,
+                  ow: int) -> tuple[tuple[int, ...], tuple[int, int] | None]:
+    """`outer` as it is, or, where loop `d`'s tile (an output width) leaves a shorter last
+    tile, `outer` without it and the (loop, tile) to tile and peel (`OpSchedule.peel`).
+    Full tiles of `cap` columns instead of one column per tile: AlexNet's 11x11/4 conv
+    on a 31-wide map took 2.2x as long as the same conv on a 32-wide one."""
+    tow = outer[d]
+    if ow % tow == 0:
+        return outer, None
+    return (*outer[:d], 0, *outer[d + 1:]), (d, tow)
 
 
 def _conv_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSchedule:
@@ -215,17 +247,21 @@ def _conv_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSchedule:
     across taps: (ow + kw - 1) x 16 broadcasts live at once, spilled on every step."""
     _, _, ow, f, _, _, c = info.ranges
     tow, tf, tc = _conv_register_tile(ow, f, c, unit)
-    return OpSchedule(tag, (1, 1, tow, tf, 0, 0, 0), (0, 0, 0, 0, 1, 1, tc),
-                      decompose=True, init_operand=2)
+    outer, peel = _peeled_width((1, 1, tow, tf, 0, 0, 0), 2, ow)
+    return OpSchedule(tag, outer, (0, 0, 0, 0, 1, 1, tc), decompose=True, init_operand=2,
+                      peel=peel)
 
 
 def _depthwise_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSchedule:
     """depthwise_conv_2d_nhwc_hwc / pooling_nhwc_*: loops (n, oh, ow, c, kh, kw); ow x 2
     registers of accumulators (8 x 2 needs 32 registers, 4 x 2 fits 16; `_lane_vectors`)."""
     _, _, ow, c, _, _ = info.ranges
-    tow = _tile(ow, 8 if unit.registers >= 32 else 4)
-    return OpSchedule(tag, (1, 1, tow, _tile(c, _lane_vectors(tow, unit) * unit.lanes), 0, 0),
-                      (0, 0, 0, 0, 1, 0), decompose=True, init_operand=2)
+    cap = 8 if unit.registers >= 32 else 4
+    tow = _width_tile(ow, cap, unit)
+    outer, peel = _peeled_width((1, 1, tow, _tile(c, _lane_vectors(tow, unit) * unit.lanes),
+                                 0, 0), 2, ow)
+    return OpSchedule(tag, outer, (0, 0, 0, 0, 1, 0), decompose=True, init_operand=2,
+                      peel=peel)
 
 
 def _conv3d_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSchedule:
@@ -236,8 +272,9 @@ def _conv3d_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSchedule:
     other than 1 leaves a strided index: that tile stays scalar)."""
     _, _, _, ow, f, _, _, _, c = info.ranges
     tow, tf, tc = _conv_register_tile(ow, f, c, unit)
-    return OpSchedule(tag, (1, 1, 1, tow, tf), (0, 0, 0, 0, 0, 1, 1, 1, tc),
-                      init_operand=2, unit_dims=True)
+    outer, peel = _peeled_width((1, 1, 1, tow, tf), 3, ow)
+    return OpSchedule(tag, outer, (0, 0, 0, 0, 0, 1, 1, 1, tc), init_operand=2,
+                      unit_dims=True, peel=peel)
 
 
 def _matmul_rows(unit: VectorUnit) -> int:
@@ -291,8 +328,7 @@ def _channel_window_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSc
     """LRN's window sum (`CHANNEL_WINDOW_ATTR`): the default tiles, with the unit loops
     folded away so its channel offset c + j (a map the vectoriser rejects) disappears and
     the tile is a 1-D element-wise op."""
-    s = _generic_schedule(tag, info, unit)
-    return OpSchedule(tag, s.outer, s.inner, init_operand=s.init_operand, unit_dims=True)
+    return replace(_generic_schedule(tag, info, unit), unit_dims=True)
 
 
 _SPECIAL = {
@@ -359,7 +395,33 @@ def _op_script(s: OpSchedule) -> list[str]:
                 more, prod_fill, loop = _fuse_into("%prod_fill", loop, "prod_fill")
                 lines += more
             lines += _tile_body(p, prod, prod_fill, loop, "prod_")
+        if s.peel:
+            more, cur = _peel_script(s.tag, s.peel, len(s.outer), cur, loop)
+            lines += more
     return lines + _tile_body(s, cur, fill, loop, "")
+
+
+def _peel_script(tag: int, peel: tuple[int, int], loops: int, cur: str,
+                 loop: str) -> tuple[list[str], str]:
+    """Tile loop `peel[0]` of `cur` (op `tag`, `loops` loops, inside the outer tile loop
+    `loop`) by `peel[1]` and peel its last tile; canonicalising the outer tile's body makes
+    the peeled tile's sizes static. Returns the lines and a handle to both tiles (matched
+    again by tag: canonicalisation recreates them with static types). Sound: peeling only
+    splits the loop's iteration range."""
+    d, size = peel
+    sizes = [0] * loops
+    sizes[d] = size
+    for_type = '!transform.op<"scf.for">'
+    return [f"%peel_t, %peel_loop = transform.structured.tile_using_for {cur} "
+            f"tile_sizes {sizes} : ({_ANY}) -> ({_ANY}, {_ANY})",
+            f"%peel_for = transform.cast %peel_loop : {_ANY} to {for_type}",
+            f"%peel_main, %peel_rest = transform.loop.peel %peel_for "
+            f": ({for_type}) -> ({_ANY}, {_ANY})",
+            f"transform.apply_patterns to {loop} {{",
+            "  transform.apply_patterns.canonicalization",
+            f"}} : {_ANY}",
+            f"%peeled = transform.structured.match attributes {{{SCHED_ATTR} = {tag} : i64}} "
+            f"in {loop} : ({_ANY}) -> {_ANY}"], "%peeled"
 
 
 def _fuse_into(handle: str, loop: str, name: str) -> tuple[list[str], str, str]:
@@ -379,7 +441,9 @@ def _tile_body(s: OpSchedule, cur: str, fill: str | None, outer_loop: str,
         more, cur, loop = _tile_for(cur, s.inner, f"{p}red")
         lines += more
     if s.unit_dims:
-        innermost = loop if any(s.inner) else outer_loop
+        # A peeled schedule has two innermost loops (full tiles, last tile): their
+        # common outer tile loop then holds the patterns.
+        innermost = loop if any(s.inner) and not s.peel else outer_loop
         lines += [f"%{p}gen = transform.structured.generalize {cur} : ({_ANY}) -> {_ANY}",
                   f"transform.apply_patterns to {innermost} {{",
                   "  transform.apply_patterns.linalg.fold_unit_extent_dims_via_slices",
@@ -566,9 +630,8 @@ def plan(module: ir.Module, target: str = "host") -> list[OpSchedule]:
                  if window else choose_schedule(tag, info, target))
         init = sched.init_operand % len(ops[tag].operands) if ops[tag].operands else 0
         fuse = init > 0 and _init_is_fill(ops[tag], init) and any(sched.outer)
-        scheds[tag] = OpSchedule(sched.tag, sched.outer, sched.inner, sched.decompose, fuse,
-                                 init, sched.vectorize and not _touches_i1(ops[tag]),
-                                 sched.unit_dims)
+        scheds[tag] = replace(sched, fuse_init=fuse, init_operand=init,
+                              vectorize=sched.vectorize and not _touches_i1(ops[tag]))
     for tag in _window_into_scale(ops, scheds):
         del scheds[tag]
     heavy: list[OpSchedule] = []
@@ -600,10 +663,7 @@ def _window_into_scale(ops: list[ir.Operation], scheds: dict[int, OpSchedule]) -
         w = scheds[wtag]
         inner = OpSchedule(wtag, (), w.inner, fuse_init=w.fuse_init,
                            init_operand=w.init_operand, vectorize=w.vectorize, unit_dims=True)
-        s = scheds[tag]
-        scheds[tag] = OpSchedule(tag, s.outer, s.inner, s.decompose, s.fuse_init,
-                                 s.init_operand, s.vectorize, s.unit_dims,
-                                 FusedProducer(1, inner))
+        scheds[tag] = replace(scheds[tag], producer=FusedProducer(1, inner))
         fused.append(wtag)
     return fused
 

@@ -85,6 +85,8 @@ CONV_CASES = [  # (n, c, h, w, f, k, stride, dilation, pad)
     (2, 5, 7, 7, 7, 1, 1, 1, 0),
     (1, 4, 11, 9, 13, 3, 1, 2, 0),
     (1, 24, 7, 7, 32, 3, 1, 1, 1),  # prime width: a whole-row tile of one lane vector
+    (1, 8, 19, 23, 24, 3, 1, 1, 1),  # prime width 23: register tiles, the last one peeled
+    (1, 3, 71, 71, 16, 11, 4, 1, 2),  # AlexNet's 11x11/4 stem on a 17-wide map
 ]
 
 
@@ -135,6 +137,7 @@ def conv3d_ref(x: np.ndarray, w: np.ndarray, s: tuple[int, int, int],
     ((1, 16, 6, 10, 10), 32, (1, 1, 1), (1, 1, 1), True),
     ((2, 3, 5, 7, 9), 12, (2, 2, 1), (1, 2, 1), True),  # depth/row strides: unit tiles
     ((1, 4, 5, 9, 9), 8, (1, 1, 2), (1, 1, 1), False),  # width stride: scalar, still right
+    ((1, 4, 3, 5, 21), 8, (1, 1, 1), (1, 1, 1), True),  # prime width 19: last tile peeled
 ])
 def test_conv3d(shape: tuple[int, ...], f: int, strides: tuple[int, int, int],
                 dilations: tuple[int, int, int], vectorised: bool) -> None:
@@ -158,7 +161,8 @@ def test_conv3d(shape: tuple[int, ...], f: int, strides: tuple[int, int, int],
 
 
 @pytest.mark.parametrize(("c", "h", "k", "s"),
-                         [(8, 14, 3, 1), (13, 9, 3, 2), (1, 6, 5, 1), (40, 9, 3, 1)])
+                         [(8, 14, 3, 1), (13, 9, 3, 2), (1, 6, 5, 1), (40, 9, 3, 1),
+                          (16, 21, 3, 1)])  # the last: prime width 19, last tile peeled
 def test_depthwise_conv(c: int, h: int, k: int, s: int) -> None:
     x, wt = rand(1, c, h, h), rand(c, k, k)
     oh = (h - k) // s + 1
@@ -173,6 +177,7 @@ def test_depthwise_conv(c: int, h: int, k: int, s: int) -> None:
     (got,), sched = run(body, [x, wt], [((1, c, oh, oh), np.float32)])
     close(got, conv_ref(x, wt[:, None], s, 1, groups=c))
     assert "vector.fma" in sched
+    assert "linalg.depthwise" not in sched
 
 
 def test_grouped_conv_falls_back_correctly() -> None:
@@ -192,9 +197,10 @@ def test_grouped_conv_falls_back_correctly() -> None:
     close(got, ref.reshape(n, g, fg, oh, oh))
 
 
-@pytest.mark.parametrize(("kind", "k", "s"), [("max", 2, 2), ("sum", 3, 1), ("max", 3, 2)])
-def test_pooling(kind: str, k: int, s: int) -> None:
-    c, h = 6, 11
+@pytest.mark.parametrize(("kind", "k", "s", "h"), [("max", 2, 2, 11), ("sum", 3, 1, 11),
+                                                  ("max", 3, 2, 11), ("max", 3, 1, 21)])
+def test_pooling(kind: str, k: int, s: int, h: int) -> None:
+    c = 6
     x = rand(1, c, h, h)
     oh = (h - k) // s + 1
     o = _ty((1, c, oh, oh))
@@ -207,7 +213,8 @@ def test_pooling(kind: str, k: int, s: int) -> None:
   %p = linalg.pooling_nchw_{kind} {{dilations = dense<1> : tensor<2xi64>, strides = dense<{s}> : tensor<2xi64>}}
      ins(%a0, %win : {_ty(x.shape)}, {_ty((k, k))}) outs(%fl : {o}) -> {o}
   return %p : {o}"""
-    (got,), _ = run(body, [x], [((1, c, oh, oh), np.float32)])
+    (got,), sched = run(body, [x], [((1, c, oh, oh), np.float32)])
+    assert "linalg.pooling" not in sched  # vectorised, also a peeled last tile
     win = sliding_window_view(x, (k, k), axis=(2, 3))[:, :, ::s, ::s]
     close(got, win.max(axis=(4, 5)) if kind == "max" else win.sum(axis=(4, 5)))
 
@@ -420,27 +427,41 @@ _UNITS = {"avx512": host_cpu.X86[512], "avx2": host_cpu.X86[256], "sse": host_cp
 
 
 @pytest.mark.parametrize("unit", sorted(_UNITS))
-@pytest.mark.parametrize("ow", [56, 28, 15, 13, 7, 5])
+@pytest.mark.parametrize("ow", [56, 53, 31, 28, 15, 13, 7, 5])
 def test_conv_register_tiles_fit_the_vector_unit(
         monkeypatch: pytest.MonkeyPatch, unit: str, ow: int) -> None:
     """A conv register tile's accumulators (columns x lane vectors), its weight vectors and
-    one broadcast input fit the register file at every width: a prime width, tiled whole,
-    gets one lane vector (7 x 2 ymm plus operands overflowed AVX2's 16 and spilled every
-    step). The tile holds one kernel tap (the taps of a row shared broadcast inputs, all
-    live at once). Depthwise: accumulators plus an input and a weight vector each."""
+    one broadcast input fit the register file at every width: a small prime width, tiled
+    whole, gets one lane vector (7 x 2 ymm plus operands overflowed AVX2's 16 and spilled
+    every step); a larger one (31, 53) is tiled by the register tile's columns with its
+    last tile peeled, not one column per tile. The tile holds one kernel tap (the taps of
+    a row shared broadcast inputs, all live at once). Depthwise: accumulators plus an input
+    and a weight vector each."""
     vu = _UNITS[unit]
     monkeypatch.setitem(schedule.UNITS, "host", vu)
     conv = choose_schedule(0, LoopInfo("linalg.conv_2d_nhwc_hwcf", (1, ow, ow, 64, 3, 3, 64),
                                        ("parallel",) * 4 + ("reduction",) * 3))
-    tow, vectors = conv.outer[2], conv.outer[3] // vu.lanes
-    assert ow % tow == 0
+    tow, vectors = _width_tile(conv), conv.outer[3] // vu.lanes
+    assert tow > 1  # never one column per tile
     assert conv.outer[3] % vu.lanes == 0
     assert tow * vectors + vectors + 1 <= vu.registers
     assert conv.inner[4:6] == (1, 1)
     dw = choose_schedule(1, LoopInfo("linalg.depthwise_conv_2d_nhwc_hwc", (1, ow, ow, 64, 3, 3),
                                      ("parallel",) * 4 + ("reduction",) * 2))
-    tow, vectors = dw.outer[2], dw.outer[3] // vu.lanes
+    tow, vectors = _width_tile(dw), dw.outer[3] // vu.lanes
+    assert tow > 1  # never one column per tile
     assert tow * vectors + 2 * vectors <= vu.registers
+
+
+def _width_tile(s: schedule.OpSchedule) -> int:
+    """Output columns per register tile of a conv/depthwise schedule: its outer tile, or
+    the size of its peeled width loop (whose last tile is then shorter)."""
+    if s.peel is None:
+        assert s.outer[2] > 0
+        return s.outer[2]
+    assert s.peel[0] == 2
+    assert s.outer[2] == 0
+    return s.peel[1]
 
 
 def test_host_vector_unit_from_cpu_flags(monkeypatch: pytest.MonkeyPatch) -> None:
