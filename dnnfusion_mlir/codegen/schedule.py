@@ -194,21 +194,21 @@ def _init_is_fill(op: ir.Operation, operand: int) -> bool:
 
 def _lane_vectors(tow: int, unit: VectorUnit) -> int:
     """Vectors of output channels beside `tow` output columns in a conv / depthwise register
-    tile: two when the tow x 2 accumulators fit in half the registers, else one. A prime
-    width tiles whole (`_tile`): 7 x 2 ymm accumulators plus the FMA operands overflowed
-    AVX2's 16 and every step spilled (AlexNet's 7x7 convs ran 1.2-1.5x longer); 13 x 1
-    plus a weight vector and a broadcast is 15, no spill."""
+    tile: two when the tow x 2 accumulators fit in half the registers, else one (when a
+    prime width of 7 was tiled whole, 7 x 2 ymm accumulators plus the FMA operands
+    overflowed AVX2's 16 and every step spilled: AlexNet's 7x7 convs ran 1.2-1.5x
+    longer)."""
     return 2 if 2 * tow <= unit.registers // 2 else 1
 
 
 def _conv_register_tile(ow: int, f: int, c: int, unit: VectorUnit) -> tuple[int, int, int]:
     """(ow, f, c) tile of a channels-last conv: f in lanes, ow x f registers: 8 x 1 with
     AVX-512, 4 x 2 with AVX2 (8 of 16 ymm; on the 64->64 3x3 conv of bench_kernels 76
-    GFLOP/s, 8 x 1 gave 41), 4 x 1 on NEON; one vector of f when a prime width tiles whole
-    (`_lane_vectors`); input channels by 16."""
+    GFLOP/s, 8 x 1 gave 41), 4 x 1 on NEON; fewer columns only on a narrower map
+    (`_width_tile`; `_lane_vectors`); input channels by 16."""
     lanes = unit.lanes
     avx2 = lanes >= 8 and unit.registers < 32
-    tow = _width_tile(ow, _conv_width_cap(unit), unit)
+    tow = _width_tile(ow, _conv_width_cap(unit))
     tf = _tile(f, _lane_vectors(tow, unit) * lanes if avx2 else lanes)
     return tow, tf, _tile(c, 16)
 
@@ -218,22 +218,19 @@ def _conv_width_cap(unit: VectorUnit) -> int:
     return 8 if unit.lanes >= 8 and unit.registers >= 32 else 4
 
 
-def _width_tile(ow: int, cap: int, unit: VectorUnit) -> int:
-    """Output columns per register tile: `_tile`'s choice, or `cap` where that would be a
-    single column (a prime width above 4 x cap, e.g. 31 or 53) or a whole prime width
-    whose accumulators (one vector per column) and two operands overflow the registers
-    (31 with AVX-512): that width is then tiled by `cap`, its last tile peeled
-    (`_peeled_width`)."""
-    tow = _tile(ow, cap)
-    return cap if (tow == 1 and ow > cap) or tow + 2 > unit.registers else tow
+def _width_tile(ow: int, cap: int) -> int:
+    """Output columns per register tile: `cap`, the last tile peeled where it does not
+    divide the width (`_peeled_width`). Against the largest divisor up to `cap`, or the
+    whole of a prime width (one lane vector), on this AVX2 host (3x3 and 5x5 convs,
+    unfused, in-process): width 7: 0.93x and 0.89x of the time, 13: 0.95x, 15 (tiles of
+    3 before): 0.78x; AlexNet's 11x11/4 conv on 31 columns (one per tile before): 0.39x."""
+    return min(ow, cap)
 
 
 def _peeled_width(outer: tuple[int, ...], d: int,
                   ow: int) -> tuple[tuple[int, ...], tuple[int, int] | None]:
     """`outer` as it is, or, where loop `d`'s tile (an output width) leaves a shorter last
-    tile, `outer` without it and the (loop, tile) to tile and peel (`OpSchedule.peel`).
-    Full tiles of `cap` columns instead of one column per tile: AlexNet's 11x11/4 conv
-    on a 31-wide map took 2.2x as long as the same conv on a 32-wide one."""
+    tile, `outer` without it and the (loop, tile) to tile and peel (`OpSchedule.peel`)."""
     tow = outer[d]
     if ow % tow == 0:
         return outer, None
@@ -257,7 +254,7 @@ def _depthwise_schedule(tag: int, info: LoopInfo, unit: VectorUnit) -> OpSchedul
     registers of accumulators (8 x 2 needs 32 registers, 4 x 2 fits 16; `_lane_vectors`)."""
     _, _, ow, c, _, _ = info.ranges
     cap = 8 if unit.registers >= 32 else 4
-    tow = _width_tile(ow, cap, unit)
+    tow = _width_tile(ow, cap)
     outer, peel = _peeled_width((1, 1, tow, _tile(c, _lane_vectors(tow, unit) * unit.lanes),
                                  0, 0), 2, ow)
     return OpSchedule(tag, outer, (0, 0, 0, 0, 1, 0), decompose=True, init_operand=2,
