@@ -27,6 +27,7 @@ PASSES: dict[str, str] = {
     "dnnf-plan-buffers": "dnnfusion_mlir.passes.dnnf_plan_buffers:run",
     "dnnf-print-ecg": "dnnfusion_mlir.passes.dnnf_print_ecg:run",
     "dnnf-simplify-identities": "dnnfusion_mlir.passes.dnnf_simplify_identities:run",
+    "dnnf-vectorize": "dnnfusion_mlir.passes.dnnf_vectorize:run",
 }
 
 

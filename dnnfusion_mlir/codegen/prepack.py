@@ -90,9 +90,9 @@ def prepack_weights(module: ir.Module, entry: str = "main",
     weights of matmuls into column panels of that width (codegen/pack_matmul.py); returns
     {entry arg index: Prepack}."""
     fns = functions(module)
-    main = fns[entry]
-    if "arg_attrs" not in main.attributes:
-        return {}
+    main = fns.get(entry)
+    if main is None or "arg_attrs" not in main.attributes:
+        return {}  # no entry (a test module) or no weight arguments
     perms: dict[int, Prepack] = {}
     args = main.regions[0].blocks[0].arguments
     for i, attrs in enumerate(ir.ArrayAttr(main.attributes["arg_attrs"])):
