@@ -3,9 +3,11 @@
 conv_transpose is a stride-1 convolution of the zero-stuffed input with the spatially
 flipped weight: the input is inserted with stride `s` into a zero tensor that also carries
 (k - 1) * d rows of padding on each side, the weight is flipped by a `tensor.generate`, and
-one `linalg.generic` contracts the two (the [C_in, C_out/g] weight layout folded into its
-indexing maps, groups as a loop),
-and a `tensor.extract_slice` applies the ONNX pads.
+the two are contracted: ungrouped 2-D and 3-D ones by the named conv op (weight transposed
+to [C_out, C_in] by the same generate), which the schedule vectorises with the conv
+register tiles; grouped and 1-D ones by one `linalg.generic` (the [C_in, C_out/g] weight
+layout folded into its indexing maps, groups as a loop). A `tensor.extract_slice` applies
+the ONNX pads.
 lrn is a `tensor.pad` of the channel axis only (`CHANNEL_PAD_ATTR`), a window-sum generic
 over (n, c, j, spatial...) reading the padded x at channel c + j and accumulating its
 square (`CHANNEL_WINDOW_ATTR`: its unit loops are folded away before it is vectorised, so
@@ -30,7 +32,15 @@ from dnnfusion_mlir.codegen.linalg_text import (
     identity_map,
     ret,
 )
-from dnnfusion_mlir.codegen.nn_text import Emitted, Lines, collapse, expand, mul_add_body, pad
+from dnnfusion_mlir.codegen.nn_text import (
+    Emitted,
+    Lines,
+    collapse,
+    dense_i64,
+    expand,
+    mul_add_body,
+    pad,
+)
 from dnnfusion_mlir.codegen.schedule import (
     CHANNEL_PAD_ATTR,
     CHANNEL_SCALE_ATTR,
@@ -73,6 +83,38 @@ def _flip(k: KernelOp, w: Operand) -> Emitted:
     lines += [f"  {v} = tensor.extract {name}[{', '.join(src)}] : {t.text}",
               f"  tensor.yield {v} : {t.elem}", f"}} : {t.text}"]
     return [f"{result} = tensor.generate {{", *lines], (result, t)
+
+
+def _flip_fchw(k: KernelOp, w: Operand) -> Emitted:
+    """ONNX's ungrouped ConvTranspose weight [C, F, k...] as a conv weight [F, C, k...]
+    reversed along its spatial dims, by a `tensor.generate` (see `_flip`)."""
+    name, t = w
+    c_in, f_out, *kernel_size = t.shape
+    out = t.with_shape([f_out, c_in, *kernel_size])
+    idx = [k.fresh("i") for _ in range(t.rank)]
+    lines = [f"^bb0({', '.join(f'{i}: index' for i in idx)}):"]
+    src = [idx[1], idx[0]]
+    for i, n in zip(idx[2:], kernel_size, strict=True):
+        c, j = k.fresh("c"), k.fresh("j")
+        lines += [f"  {c} = arith.constant {n - 1} : index", f"  {j} = arith.subi {c}, {i} : index"]
+        src.append(j)
+    v, result = k.fresh("v"), k.fresh("flip")
+    lines += [f"  {v} = tensor.extract {name}[{', '.join(src)}] : {t.text}",
+              f"  tensor.yield {v} : {t.elem}", f"}} : {out.text}"]
+    return [f"{result} = tensor.generate {{", *lines], (result, out)
+
+
+def _named_conv(k: KernelOp, x: Operand, w: Operand, out: TType) -> Emitted:
+    """Stride-1 `linalg.conv_2d_nchw_fchw` / `conv_3d_ncdhw_fcdhw` of the stuffed input
+    and the flipped FCHW weight: the schedule's channels-last register tiles apply."""
+    rank = out.rank - 2
+    op = {2: "conv_2d_nchw_fchw", 3: "conv_3d_ncdhw_fcdhw"}[rank]
+    lines, init = fill(k, out, 0.0)
+    result = k.fresh("cv")
+    lines.append(f"{result} = linalg.{op} {{dilations = {dense_i64(k.attrs['dilations'])}, "
+                 f"strides = {dense_i64([1] * rank)}}} ins({x[0]}, {w[0]} : {x[1].text}, "
+                 f"{w[1].text}) outs({init} : {out.text}) -> {out.text}")
+    return lines, (result, out)
 
 
 def _contract(k: KernelOp, x: Operand, w: Operand, out: TType) -> Emitted:
@@ -133,17 +175,23 @@ def conv_transpose(k: KernelOp) -> str:
     lines, xs = _stuff(k, x, strides, margin, extra)
     n, c_in = x[1].shape[:2]
     f_g = w[1].shape[1]
-    more, xg = expand(k, xs, 1, [n, group, c_in // group, *xs[1].shape[2:]])
-    lines += more
-    more, wg = expand(k, w, 0, [group, c_in // group, f_g, *kernel_size])
-    lines += more
-    more, wg = _flip(k, wg)
-    lines += more
     acc_sp = [f + e for f, e in zip(full, extra, strict=True)]
-    more, acc = _contract(k, xg, wg, k.out.with_shape([n, group, f_g, *acc_sp]))
-    lines += more
-    more, merged = collapse(k, acc, 1, 2)
-    lines += more
+    if group == 1 and rank in (2, 3):
+        more, wf = _flip_fchw(k, w)
+        lines += more
+        more, merged = _named_conv(k, xs, wf, k.out.with_shape([n, f_g, *acc_sp]))
+        lines += more
+    else:
+        more, xg = expand(k, xs, 1, [n, group, c_in // group, *xs[1].shape[2:]])
+        lines += more
+        more, wg = expand(k, w, 0, [group, c_in // group, f_g, *kernel_size])
+        lines += more
+        more, wg = _flip(k, wg)
+        lines += more
+        more, acc = _contract(k, xg, wg, k.out.with_shape([n, group, f_g, *acc_sp]))
+        lines += more
+        more, merged = collapse(k, acc, 1, 2)
+        lines += more
     # Negative begin pads (an output_shape larger than the full result) read zeros before it.
     front = [max(0, -b) for b in begins]
     more, merged = pad(k, merged, [0, 0, *front], [0] * (rank + 2), 0.0)

@@ -157,11 +157,24 @@ def _same_value_twice() -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
     return make_model(nodes, {"x": x}, ["t", "u"]), {"x": x}
 
 
+
+def _conv_transpose_prime_width() -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
+    """A stride-2 ConvTranspose (a named conv over the zero-stuffed input, 25 columns) into a
+    3x3 conv on a 23-wide map: full 4-column register tiles and a peeled narrower one."""
+    nodes = [helper.make_node("ConvTranspose", ["x", "wt", "bt"], ["u"], strides=[2, 2],
+                              pads=[1, 1, 1, 1]),
+             helper.make_node("Conv", ["u", "w"], ["c"], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c"], ["y"])]
+    x = _rand(1, 6, 7, 12)
+    return make_model(nodes, {"x": x}, ["y"], {"wt": _rand(6, 5, 3, 3), "bt": _rand(5),
+                                               "w": _rand(8, 5, 3, 3)}), {"x": x}
+
 OP_CASES: dict[str, Callable[[], tuple[onnx.ModelProto, dict[str, np.ndarray]]]] = {
     "conv_bn_relu": _conv_bn_relu, "conv3d_relu_pool": _conv3d_relu_pool,
     "conv_lrn_pool_pointwise": _conv_lrn_pool_pointwise, "matmul_add_gelu": _matmul_add_gelu, "softmax": _softmax,
     "pooling": _pooling, "broadcasting": _broadcasting, "int64_bool": _int64_bool,
     "same_value_twice": _same_value_twice,
+    "conv_transpose_prime_width": _conv_transpose_prime_width,
 }
 
 

@@ -1,18 +1,37 @@
 // RUN: dnnf-opt %s --convert-dnnf-to-linalg --split-input-file | FileCheck %s
 
-// ConvTranspose: zero-stuffed input (stride 2, margin k-1 = 1), flipped weight, one
-// contraction generic, slice to the ONNX window (pads 1/0), bias generic.
+// ConvTranspose: zero-stuffed input (stride 2, margin k-1 = 1), the weight flipped and
+// transposed to FCHW, a stride-1 named conv (channels-last register tiles later), slice to
+// the ONNX window (pads 1/0), bias generic.
 // CHECK-LABEL: func.func @conv_transpose
 // CHECK: %[[Z:.*]] = linalg.fill
 // CHECK: %[[ST:.*]] = tensor.insert_slice %{{.*}} into %[[Z]][0, 0, 1, 1] [1, 4, 3, 3] [1, 1, 2, 2] : tensor<1x4x3x3xf32> into tensor<1x4x7x7xf32>
-// CHECK: tensor.generate
+// CHECK: %[[W:.*]] = tensor.generate
 // CHECK: arith.subi
-// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
+// CHECK: tensor.extract %{{.*}} : tensor<4x2x2x2xf32>
+// CHECK: } : tensor<2x4x2x2xf32>
+// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%[[ST]], %[[W]] : tensor<1x4x7x7xf32>, tensor<2x4x2x2xf32>)
 // CHECK: tensor.extract_slice %{{.*}}[0, 0, 1, 1] [1, 2, 5, 5] [1, 1, 1, 1] : tensor<1x2x6x6xf32> to tensor<1x2x5x5xf32>
 // CHECK: arith.addf
 func.func @conv_transpose(%x: tensor<1x4x3x3xf32>, %w: tensor<4x2x2x2xf32>, %b: tensor<2xf32>) -> tensor<1x2x5x5xf32> {
   %0 = "dnnf.conv_transpose"(%x, %w, %b) {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 1>} : (tensor<1x4x3x3xf32>, tensor<4x2x2x2xf32>, tensor<2xf32>) -> tensor<1x2x5x5xf32>
   return %0 : tensor<1x2x5x5xf32>
+}
+
+// -----
+
+// Grouped (2 groups): the stuffed input and the flipped weight split by group, one generic
+// contracting both (loops n, g, f, oh, ow, c, kh, kw).
+// CHECK-LABEL: func.func @conv_transpose_grouped
+// CHECK: tensor.insert_slice {{.*}} [1, 1, 2, 2] : tensor<1x4x3x3xf32> into tensor<1x4x7x7xf32>
+// CHECK: tensor.expand_shape {{.*}} into tensor<1x2x2x7x7xf32>
+// CHECK: tensor.generate
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
+// CHECK-NOT: linalg.conv
+// CHECK: return
+func.func @conv_transpose_grouped(%x: tensor<1x4x3x3xf32>, %w: tensor<4x1x2x2xf32>) -> tensor<1x2x6x6xf32> {
+  %0 = "dnnf.conv_transpose"(%x, %w) {strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 2 : i64, mapping = "many_to_many", operandSegmentSizes = array<i32: 1, 1, 0>} : (tensor<1x4x3x3xf32>, tensor<4x1x2x2xf32>) -> tensor<1x2x6x6xf32>
+  return %0 : tensor<1x2x6x6xf32>
 }
 
 // -----
