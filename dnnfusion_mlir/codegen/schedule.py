@@ -75,8 +75,8 @@ class OpSchedule:
     outer tiles are the consumer's).
     `peel` = (loop, size): after the outer tiling, tile that parallel loop (left whole by
     `outer`) by `size` with an ``scf.for`` and peel the shorter last tile, so that both
-    parts have static sizes and vectorise (a conv's prime output width: full register
-    tiles, then one narrower tile, instead of one column per tile).
+    parts have static sizes and vectorise (a conv output width the register tile does not
+    divide: full register tiles, then one narrower tile).
     """
 
     tag: int
