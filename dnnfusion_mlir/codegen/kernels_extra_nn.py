@@ -68,33 +68,20 @@ def _stuff(k: KernelOp, x: Operand, strides: list[int], margin: list[int],
     return lines, (result, out)
 
 
-def _flip(k: KernelOp, w: Operand) -> Emitted:
-    """`w` [G, Cg, Fg, k...] reversed along its spatial dims, by a `tensor.generate`: a
-    generic with a `K-1-i` map would be mis-verified once tiled, and weights are small."""
+def _flip(k: KernelOp, w: Operand, lead: int, swap: bool = False) -> Emitted:
+    """`w` reversed along its spatial dims (those after the first `lead`), and with `swap`
+    its first two dims exchanged (ONNX's ungrouped [C, F, k...] as a conv's [F, C, k...]),
+    by a `tensor.generate`: a generic with a `K-1-i` map would be mis-verified once tiled,
+    and weights are small."""
     name, t = w
+    shape = list(t.shape)
+    if swap:
+        shape[:2] = shape[1::-1]
+    out = t.with_shape(shape)
     idx = [k.fresh("i") for _ in range(t.rank)]
     lines = [f"^bb0({', '.join(f'{i}: index' for i in idx)}):"]
-    src = list(idx[:3])
-    for i, n in zip(idx[3:], t.shape[3:], strict=True):
-        c, j = k.fresh("c"), k.fresh("j")
-        lines += [f"  {c} = arith.constant {n - 1} : index", f"  {j} = arith.subi {c}, {i} : index"]
-        src.append(j)
-    v, result = k.fresh("v"), k.fresh("flip")
-    lines += [f"  {v} = tensor.extract {name}[{', '.join(src)}] : {t.text}",
-              f"  tensor.yield {v} : {t.elem}", f"}} : {t.text}"]
-    return [f"{result} = tensor.generate {{", *lines], (result, t)
-
-
-def _flip_fchw(k: KernelOp, w: Operand) -> Emitted:
-    """ONNX's ungrouped ConvTranspose weight [C, F, k...] as a conv weight [F, C, k...]
-    reversed along its spatial dims, by a `tensor.generate` (see `_flip`)."""
-    name, t = w
-    c_in, f_out, *kernel_size = t.shape
-    out = t.with_shape([f_out, c_in, *kernel_size])
-    idx = [k.fresh("i") for _ in range(t.rank)]
-    lines = [f"^bb0({', '.join(f'{i}: index' for i in idx)}):"]
-    src = [idx[1], idx[0]]
-    for i, n in zip(idx[2:], kernel_size, strict=True):
+    src = [idx[1], idx[0], *idx[2:lead]] if swap else list(idx[:lead])
+    for i, n in zip(idx[lead:], t.shape[lead:], strict=True):
         c, j = k.fresh("c"), k.fresh("j")
         lines += [f"  {c} = arith.constant {n - 1} : index", f"  {j} = arith.subi {c}, {i} : index"]
         src.append(j)
@@ -177,7 +164,7 @@ def conv_transpose(k: KernelOp) -> str:
     f_g = w[1].shape[1]
     acc_sp = [f + e for f, e in zip(full, extra, strict=True)]
     if group == 1 and rank in (2, 3):
-        more, wf = _flip_fchw(k, w)
+        more, wf = _flip(k, w, 2, swap=True)
         lines += more
         more, merged = _named_conv(k, xs, wf, k.out.with_shape([n, f_g, *acc_sp]))
         lines += more
@@ -186,7 +173,7 @@ def conv_transpose(k: KernelOp) -> str:
         lines += more
         more, wg = expand(k, w, 0, [group, c_in // group, f_g, *kernel_size])
         lines += more
-        more, wg = _flip(k, wg)
+        more, wg = _flip(k, wg, 3)
         lines += more
         more, acc = _contract(k, xg, wg, k.out.with_shape([n, group, f_g, *acc_sp]))
         lines += more
