@@ -84,7 +84,7 @@ CONV_CASES = [  # (n, c, h, w, f, k, stride, dilation, pad)
     (1, 3, 13, 13, 8, 3, 2, 1, 1),
     (2, 5, 7, 7, 7, 1, 1, 1, 0),
     (1, 4, 11, 9, 13, 3, 1, 2, 0),
-    (1, 24, 7, 7, 32, 3, 1, 1, 1),  # prime width: a whole-row tile of one lane vector
+    (1, 24, 7, 7, 32, 3, 1, 1, 1),  # width 7: a 4-column tile, then a peeled 3-column one
     (1, 8, 19, 23, 24, 3, 1, 1, 1),  # prime width 23: register tiles, the last one peeled
     (1, 3, 71, 71, 16, 11, 4, 1, 2),  # AlexNet's 11x11/4 stem on a 17-wide map
 ]
@@ -440,19 +440,19 @@ def test_conv_register_tiles_fit_the_vector_unit(
     monkeypatch.setitem(schedule.UNITS, "host", vu)
     conv = choose_schedule(0, LoopInfo("linalg.conv_2d_nhwc_hwcf", (1, ow, ow, 64, 3, 3, 64),
                                        ("parallel",) * 4 + ("reduction",) * 3))
-    tow, vectors = _width_tile(conv), conv.outer[3] // vu.lanes
+    tow, vectors = _columns_per_tile(conv), conv.outer[3] // vu.lanes
     assert tow == min(ow, 8 if vu.registers >= 32 and vu.lanes >= 8 else 4)
     assert conv.outer[3] % vu.lanes == 0
     assert tow * vectors + vectors + 1 <= vu.registers
     assert conv.inner[4:6] == (1, 1)
     dw = choose_schedule(1, LoopInfo("linalg.depthwise_conv_2d_nhwc_hwc", (1, ow, ow, 64, 3, 3),
                                      ("parallel",) * 4 + ("reduction",) * 2))
-    tow, vectors = _width_tile(dw), dw.outer[3] // vu.lanes
+    tow, vectors = _columns_per_tile(dw), dw.outer[3] // vu.lanes
     assert tow == min(ow, 8 if vu.registers >= 32 else 4)
     assert tow * vectors + 2 * vectors <= vu.registers
 
 
-def _width_tile(s: schedule.OpSchedule) -> int:
+def _columns_per_tile(s: schedule.OpSchedule) -> int:
     """Output columns per register tile of a conv/depthwise schedule: its outer tile, or
     the size of its peeled width loop (whose last tile is then shorter)."""
     if s.peel is None:
