@@ -441,15 +441,25 @@ def test_conv_register_tiles_fit_the_vector_unit(
     conv = choose_schedule(0, LoopInfo("linalg.conv_2d_nhwc_hwcf", (1, ow, ow, 64, 3, 3, 64),
                                        ("parallel",) * 4 + ("reduction",) * 3))
     tow, vectors = _columns_per_tile(conv), conv.outer[3] // vu.lanes
-    assert tow == min(ow, 8 if vu.registers >= 32 and vu.lanes >= 8 else 4)
+    assert 1 < tow <= (8 if vu.registers >= 32 and vu.lanes >= 8 else 4)
+    assert (conv.peel is not None) == (ow % tow != 0)
     assert conv.outer[3] % vu.lanes == 0
     assert tow * vectors + vectors + 1 <= vu.registers
     assert conv.inner[4:6] == (1, 1)
     dw = choose_schedule(1, LoopInfo("linalg.depthwise_conv_2d_nhwc_hwc", (1, ow, ow, 64, 3, 3),
                                      ("parallel",) * 4 + ("reduction",) * 2))
     tow, vectors = _columns_per_tile(dw), dw.outer[3] // vu.lanes
-    assert tow == min(ow, 8 if vu.registers >= 32 else 4)
+    assert 1 < tow <= (8 if vu.registers >= 32 else 4)
+    assert (dw.peel is not None) == (ow % tow != 0)
     assert tow * vectors + 2 * vectors <= vu.registers
+
+
+@pytest.mark.parametrize(("ow", "tow"), [(3, 3), (6, 3), (7, 4), (9, 3), (13, 4), (15, 4),
+                                          (31, 4), (48, 4), (53, 4)])
+def test_conv_width_tiles_on_avx2(ow: int, tow: int) -> None:
+    """Four columns per tile, the last tile peeled, except where a divisor of three
+    avoids a last tile of one or two columns (6 = 3 + 3, 9 = 3 x 3)."""
+    assert schedule._width_tile(ow, 4) == tow
 
 
 def _columns_per_tile(s: schedule.OpSchedule) -> int:
