@@ -33,12 +33,14 @@ from dnnfusion_mlir.codegen.linalg_text import (
     ret,
 )
 from dnnfusion_mlir.codegen.nn_text import (
+    CONV_OPS,
     Emitted,
     Lines,
     collapse,
-    dense_i64,
+    conv_attrs,
     expand,
     mul_add_body,
+    named_op,
     pad,
 )
 from dnnfusion_mlir.codegen.schedule import (
@@ -89,19 +91,6 @@ def _flip(k: KernelOp, w: Operand, lead: int, swap: bool = False) -> Emitted:
     lines += [f"  {v} = tensor.extract {name}[{', '.join(src)}] : {t.text}",
               f"  tensor.yield {v} : {t.elem}", f"}} : {out.text}"]
     return [f"{result} = tensor.generate {{", *lines], (result, out)
-
-
-def _named_conv(k: KernelOp, x: Operand, w: Operand, out: TType) -> Emitted:
-    """Stride-1 `linalg.conv_2d_nchw_fchw` / `conv_3d_ncdhw_fcdhw` of the stuffed input
-    and the flipped FCHW weight: the schedule's channels-last register tiles apply."""
-    rank = out.rank - 2
-    op = {2: "conv_2d_nchw_fchw", 3: "conv_3d_ncdhw_fcdhw"}[rank]
-    lines, init = fill(k, out, 0.0)
-    result = k.fresh("cv")
-    lines.append(f"{result} = linalg.{op} {{dilations = {dense_i64(k.attrs['dilations'])}, "
-                 f"strides = {dense_i64([1] * rank)}}} ins({x[0]}, {w[0]} : {x[1].text}, "
-                 f"{w[1].text}) outs({init} : {out.text}) -> {out.text}")
-    return lines, (result, out)
 
 
 def _contract(k: KernelOp, x: Operand, w: Operand, out: TType) -> Emitted:
@@ -166,8 +155,12 @@ def conv_transpose(k: KernelOp) -> str:
     if group == 1 and rank in (2, 3):
         more, wf = _flip(k, w, 2, swap=True)
         lines += more
-        more, merged = _named_conv(k, xs, wf, k.out.with_shape([n, f_g, *acc_sp]))
+        # Stride 1 over the stuffed input: the schedule's conv register tiles apply.
+        acc_t = k.out.with_shape([n, f_g, *acc_sp])
+        more, name = named_op(k, CONV_OPS[rank], [xs, wf], acc_t,
+                              conv_attrs([1] * rank, k.attrs["dilations"]))
         lines += more
+        merged = (name, acc_t)
     else:
         more, xg = expand(k, xs, 1, [n, group, c_in // group, *xs[1].shape[2:]])
         lines += more

@@ -26,35 +26,24 @@ from dnnfusion_mlir.codegen.linalg_text import (
     ret,
 )
 from dnnfusion_mlir.codegen.nn_text import (
+    CONV_OPS,
     Emitted,
     Lines,
     collapse,
-    dense_i64,
+    conv_attrs,
     expand,
     mul_add_body,
+    named_op,
     pad,
     reshape,
 )
 
-_CONV = {1: "conv_1d_ncw_fcw", 2: "conv_2d_nchw_fchw", 3: "conv_3d_ncdhw_fcdhw"}
 _DEPTHWISE = {1: "depthwise_conv_1d_ncw_cw", 2: "depthwise_conv_2d_nchw_chw",
               3: "depthwise_conv_3d_ncdhw_cdhw"}
 
 
-def _named(k: KernelOp, op: str, ins: list[Operand], out: TType, extra: str = "") -> Lines:
-    """`linalg.<op>` over `ins` into a zero-filled `out`."""
-    lines, init = fill(k, out, 0.0)
-    name = k.fresh("mm")
-    names = ", ".join(n for n, _ in ins)
-    types = ", ".join(t.text for _, t in ins)
-    lines.append(f"{name} = linalg.{op} {extra}ins({names} : {types}) "
-                 f"outs({init} : {out.text}) -> {out.text}")
-    return lines, name
-
-
 def _conv_attrs(k: KernelOp) -> str:
-    strides, dilations = k.attrs["strides"], k.attrs["dilations"]
-    return f"{{dilations = {dense_i64(dilations)}, strides = {dense_i64(strides)}}} "
+    return conv_attrs(k.attrs["strides"], k.attrs["dilations"])
 
 
 def _grouped_generic(k: KernelOp, x: Operand, w: Operand, out: TType) -> Lines:
@@ -87,7 +76,7 @@ def _grouped(k: KernelOp, x: Operand, w: Operand) -> Lines:
     lines += more
     o_t = out.with_shape(o_shape)
     if out.rank == 4:
-        more, res = _named(k, "conv_2d_ngchw_gfchw", [xg, wg], o_t, _conv_attrs(k))
+        more, res = named_op(k, "conv_2d_ngchw_gfchw", [xg, wg], o_t, _conv_attrs(k))
     else:
         more, res = _grouped_generic(k, xg, wg, o_t)
     lines += more
@@ -117,10 +106,10 @@ def conv(k: KernelOp) -> str:
     lines, xp = pad(k, x, [0, 0, *pads[:rank]], [0, 0, *pads[rank:]], 0.0)
     c_in, c_out = x[1].shape[1], k.out.shape[1]
     if group == 1:
-        more, acc = _named(k, _CONV[rank], [xp, w], k.out, _conv_attrs(k))
+        more, acc = named_op(k, CONV_OPS[rank], [xp, w], k.out, _conv_attrs(k))
     elif group == c_in == c_out:
         w_flat_lines, wf = collapse(k, w, 0, 1)
-        more, acc = _named(k, _DEPTHWISE[rank], [xp, wf], k.out, _conv_attrs(k))
+        more, acc = named_op(k, _DEPTHWISE[rank], [xp, wf], k.out, _conv_attrs(k))
         more = w_flat_lines + more
     else:
         more, acc = _grouped(k, xp, w)
@@ -169,13 +158,13 @@ def _batched(k: KernelOp, a: Operand, b: Operand) -> Emitted:
     count = math.prod(batch)
     if not batch:
         out = a[1].with_shape([m, n])
-        lines, res = _named(k, "matmul", [a, b], out)
+        lines, res = named_op(k, "matmul", [a, b], out)
         return lines, (res, out)
     if b[1].rank == 2:
         # Shared right operand: one plain matmul over the batch-folded rows of `a`.
         lines, a2 = reshape(k, a, [count * m, kk])
         out = a[1].with_shape([count * m, n])
-        more, res = _named(k, "matmul", [a2, b], out)
+        more, res = named_op(k, "matmul", [a2, b], out)
         return lines + more, (res, out)
     glue: list[str] = []
     flat: list[Operand] = []
@@ -185,7 +174,7 @@ def _batched(k: KernelOp, a: Operand, b: Operand) -> Emitted:
         glue += more + again
         flat.append(x3)
     out = a[1].with_shape([count, m, n])
-    more, res = _named(k, "batch_matmul", flat, out)
+    more, res = named_op(k, "batch_matmul", flat, out)
     return glue + more, (res, out)
 
 
@@ -210,9 +199,9 @@ def _gemm_product(k: KernelOp) -> Lines:
     a_map = ["d2", "d0"] if k.attrs["trans_a"] else ["d0", "d2"]
     b_map = ["d1", "d2"] if k.attrs["trans_b"] else ["d2", "d1"]
     if not (k.attrs["trans_a"] or k.attrs["trans_b"]):
-        return _named(k, "matmul", [a, b], k.out)
+        return named_op(k, "matmul", [a, b], k.out)
     maps = [affine_map(3, a_map), affine_map(3, b_map), affine_map(3, ["d0", "d1"])]
-    return _named(k, "matmul", [a, b], k.out, f"indexing_maps = [{', '.join(maps)}] ")
+    return named_op(k, "matmul", [a, b], k.out, f"indexing_maps = [{', '.join(maps)}] ")
 
 
 @kernel("gemm")

@@ -8,16 +8,35 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dnnfusion_mlir.codegen.kernel import KernelOp
-from dnnfusion_mlir.codegen.linalg_text import BodyFn, Operand, scalar_const
+from dnnfusion_mlir.codegen.kernel import KernelOp, TType
+from dnnfusion_mlir.codegen.linalg_text import BodyFn, Operand, fill, scalar_const
 
 Lines = tuple[list[str], str]
 Emitted = tuple[list[str], Operand]
+
+#: The named ungrouped convolution of each spatial rank (NCHW / FCHW layouts).
+CONV_OPS = {1: "conv_1d_ncw_fcw", 2: "conv_2d_nchw_fchw", 3: "conv_3d_ncdhw_fcdhw"}
 
 
 def dense_i64(values: Sequence[int]) -> str:
     """`dense<[...]> : tensor<Nxi64>`, the attribute form named conv/pool ops take."""
     return f"dense<[{', '.join(str(int(v)) for v in values)}]> : tensor<{len(values)}xi64>"
+
+
+def conv_attrs(strides: Sequence[int], dilations: Sequence[int]) -> str:
+    """The `{dilations, strides}` attribute dictionary of a named conv/pool op."""
+    return f"{{dilations = {dense_i64(dilations)}, strides = {dense_i64(strides)}}} "
+
+
+def named_op(k: KernelOp, op: str, ins: list[Operand], out: TType, extra: str = "") -> Lines:
+    """`linalg.<op>` over `ins` into a zero-filled `out` (`extra`: its attributes)."""
+    lines, init = fill(k, out, 0.0)
+    name = k.fresh("mm")
+    names = ", ".join(n for n, _ in ins)
+    types = ", ".join(t.text for _, t in ins)
+    lines.append(f"{name} = linalg.{op} {extra}ins({names} : {types}) "
+                 f"outs({init} : {out.text}) -> {out.text}")
+    return lines, name
 
 
 def _ints(values: Sequence[int]) -> str:
