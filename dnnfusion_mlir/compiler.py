@@ -20,6 +20,7 @@ from dnnfusion_mlir.ecg import estimate_flops
 from dnnfusion_mlir.fusion.options import FusionOptions, fusion_options
 from dnnfusion_mlir.fusion.profiler import profiler_for
 from dnnfusion_mlir.importer.onnx_importer import ImportedModel, TensorSpec, import_onnx
+from dnnfusion_mlir.passes.dnnf_plan_buffers import WORKSPACE_MARK, workspace_bytes
 from dnnfusion_mlir.pipeline import (
     BLOCK_ELEMENTWISE_FUSION,
     FUSION_PASSES,
@@ -45,6 +46,9 @@ class CompiledModel:
         self.outputs: list[TensorSpec] = imported.outputs
         self.stats = stats
         self.weights = weights  # entry-function weight arguments, in order
+        #: Bytes of the entry's trailing workspace argument (0: it has none); the runner
+        #: allocates it once and every call reuses it (`dnnf-plan-buffers`).
+        self.workspace_bytes = int(stats.get("workspace_bytes", 0))
         self._texts = texts
         self._llvm_module = llvm_module
         self._output_map = output_map or list(range(len(self.outputs)))
@@ -57,7 +61,7 @@ class CompiledModel:
             return
         self._runner = HostRunner(llvm_module, [i.shape for i in self.inputs], weights,
                                   [(distinct[j].shape, distinct[j].dtype)
-                                   for j in range(len(distinct))])
+                                   for j in range(len(distinct))], self.workspace_bytes)
 
     def llvm_ir(self) -> str:
         """LLVM IR text of the compiled module (for llc)."""
@@ -180,6 +184,7 @@ def _compile_imported(imported: ImportedModel, target: str, fuse: bool, rewrite:
     stats["kernels"] = lowered.scheduled.kernels
     stats["arena_bytes"] = lowered.arena_bytes
     stats["buffer_bytes"] = lowered.buffer_bytes
+    stats["workspace_bytes"] = lowered.workspace_bytes
     for block in stats["blocks"]:
         block["kernels"] = lowered.scheduled.nests.get(block["name"], 0)
     texts["llvm"] = _text(module)
@@ -190,8 +195,9 @@ def _compile_imported(imported: ImportedModel, target: str, fuse: bool, rewrite:
 @dataclass
 class Lowered:
     """What lowering a planned `dnnf` module produced: the weight key of each hoisted
-    argument, graph output -> entry result, the schedule result, the linalg text and the
-    bytes of the planned buffer arena and of the buffers in it (`dnnf-plan-buffers`)."""
+    argument, graph output -> entry result, the schedule result, the linalg text, the
+    bytes of the planned buffer arena and of the buffers in it (`dnnf-plan-buffers`), and
+    the bytes of the entry's workspace argument (the arena; 0: no such argument)."""
 
     keys: list[str]
     output_map: list[int]
@@ -199,6 +205,7 @@ class Lowered:
     linalg_text: str
     arena_bytes: int
     buffer_bytes: int
+    workspace_bytes: int
 
     def weights(self, table: Mapping[str, np.ndarray], first: int) -> list[np.ndarray]:
         """Weight arrays in argument order (`first` = number of model inputs), pre-packed."""
@@ -215,7 +222,8 @@ def lower_module(module: ir.Module, target: str, fuse: bool) -> Lowered:
     scheduled = apply_schedule(module, target, fuse_elementwise=False)
     inline_blocks(module)
     arena, buffers = lower_to_llvm(module, target)
-    return Lowered(keys, output_map, scheduled, linalg_text, arena, buffers)
+    return Lowered(keys, output_map, scheduled, linalg_text, arena, buffers,
+                   workspace_bytes(module))
 
 
 def _prepacked(weight: np.ndarray, prepack: Prepack | None) -> np.ndarray:
@@ -231,6 +239,7 @@ def _lower(module: ir.Module, fuse: bool) -> list[str]:
         run_passes(module, BLOCK_ELEMENTWISE_FUSION)
     main = _main_func(module)
     main.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get()
+    main.attributes[WORKSPACE_MARK] = ir.UnitAttr.get()
     keys = [k for k in weight_keys(main) if k is not None]
     _mark_read_only(main)
     return keys

@@ -8,23 +8,31 @@ the result of an `scf.if` yielding it) is only read or written in place: no use 
 passes on, frees or yields it out of a loop, and no user other than those view ops has a
 memref result.
 Rewrites: each such alloc to `memref.view %arena[offset][]`, where `%arena` is one
-64-byte-aligned `memref<N x i8>` allocated at the top of the function. A buffer's lifetime
+64-byte-aligned `memref<N x i8>` allocated at the top of the function, or, in a function
+marked `dnnf.workspace` (the compiled model's entry), a new trailing argument: the
+caller's workspace, allocated once and reused by every call. A buffer's lifetime
 is the span of top-level ops from the first to the last one using (or containing a use of)
 any of its aliases; buffers are placed greedily, largest first, at the lowest 64-byte
 aligned offset not overlapping a placed buffer whose lifetime overlaps its own. N is the
 plan's peak. The module records, summed over its functions, the arena bytes
-(`dnnf.arena_bytes`) and the bytes of the buffers placed in them (`dnnf.buffer_bytes`,
-what one allocation per buffer would take).
+(`dnnf.arena_bytes`), the bytes of the buffers placed in them (`dnnf.buffer_bytes`,
+what one allocation per buffer would take) and the bytes of the arenas taken as arguments
+(`dnnf.workspace_bytes`).
 Sound because: two buffers share bytes only if no top-level op touches both lifetimes, so
 in the sequential execution of the block every byte is last written by the buffer that
 reads it; the buffers never escape, so nothing touches them outside those spans. Values
 are not changed, only where they live (exact). Deallocation runs after this pass and frees
-the arena once, after its last view's last use.
+an allocated arena once, after its last view's last use; a workspace argument is the
+caller's (its contents on entry are never read: every byte is written before it is read,
+as in a fresh allocation, so calls share nothing through it).
 
 Why: without it every block output and tile buffer is a `malloc`/`free` per call, and the
 allocator decides reuse and placement. The plan makes reuse the compiler's: one allocation
 per call, the same relative layout in every call and every process, and a footprint set by
 which buffers are live together (greedy placement: at least their peak; `arena_bytes`).
+The workspace goes further: a `malloc` of megabytes is an `mmap` whose pages fault in
+again on every call (glibc's threshold moves with the process's history, so whether a call
+pays hundreds of page faults varied from process to process); a workspace faults once.
 """
 
 from __future__ import annotations
@@ -39,6 +47,9 @@ DESCRIPTION = "Place a function's non-escaping static buffers in one arena by li
 
 ARENA_ATTR = "dnnf.arena_bytes"
 BUFFERS_ATTR = "dnnf.buffer_bytes"
+WORKSPACE_ATTR = "dnnf.workspace_bytes"
+#: On a function: take the arena as a trailing argument instead of allocating it.
+WORKSPACE_MARK = "dnnf.workspace"
 ALIGN = 64
 VIEW_OPS = ("memref.subview", "memref.expand_shape", "memref.collapse_shape", "memref.cast",
             "memref.reinterpret_cast", "memref.transpose", "memref.view")
@@ -124,7 +135,8 @@ def place(buffers: list[Buffer]) -> int:
 
 def plan_function(function: ir.Operation) -> tuple[int, int]:
     """Plan one function in place; returns (arena bytes, bytes of the buffers placed in it),
-    (0, 0) when nothing was planned."""
+    (0, 0) when nothing was planned. The arena is a new trailing argument if the function
+    is marked `WORKSPACE_MARK`, else an allocation."""
     region = function.regions[0]
     blocks = list(region.blocks)
     if len(blocks) != 1:
@@ -143,20 +155,37 @@ def plan_function(function: ir.Operation) -> tuple[int, int]:
     if not buffers:
         return 0, 0
     total = place(buffers)
-    i8 = ir.IntegerType.get_signless(8)
-    with ir.InsertionPoint.at_block_begin(blocks[0]), function.location:
-        arena = memref.AllocOp(ir.MemRefType.get([total], i8), [], [], alignment=ALIGN)
+    with function.location:
+        arena_type = ir.MemRefType.get([total], ir.IntegerType.get_signless(8))
+    if WORKSPACE_MARK in function.attributes:
+        arena = _workspace_argument(function, arena_type)
+    else:
+        with ir.InsertionPoint.at_block_begin(blocks[0]), function.location:
+            arena = memref.AllocOp(arena_type, [], [], alignment=ALIGN).result
     for buf in buffers:
         with ir.InsertionPoint(buf.alloc), buf.alloc.location:
             shift = arith.ConstantOp(ir.IndexType.get(), buf.offset)
-            view = memref.ViewOp(buf.alloc.results[0].type, arena.result, shift.result, [])
+            view = memref.ViewOp(buf.alloc.results[0].type, arena, shift.result, [])
         buf.alloc.results[0].replace_all_uses_with(view.result)
         buf.alloc.erase()
     return total, sum(buf.size for buf in buffers)
 
 
+def _workspace_argument(function: ir.Operation, arena_type: ir.MemRefType) -> ir.Value:
+    """Append a `memref<N x i8>` argument to `function` (body and type) and return it."""
+    entry = function.regions[0].blocks[0]
+    arena = entry.add_argument(arena_type, function.location)
+    ftype = ir.FunctionType(ir.TypeAttr(function.attributes["function_type"]).value)
+    function.attributes["function_type"] = ir.TypeAttr.get(
+        ir.FunctionType.get([*ftype.inputs, arena_type], ftype.results))
+    if "arg_attrs" in function.attributes:
+        attrs = list(ir.ArrayAttr(function.attributes["arg_attrs"]))
+        function.attributes["arg_attrs"] = ir.ArrayAttr.get([*attrs, ir.DictAttr.get({})])
+    return arena
+
+
 def run(op: ir.Operation, pass_: object) -> None:
-    arena = placed = 0
+    arena = placed = workspace = 0
     for region in op.regions:
         for block in region.blocks:
             for child in block.operations:
@@ -164,9 +193,12 @@ def run(op: ir.Operation, pass_: object) -> None:
                     function_arena, function_buffers = plan_function(child.operation)
                     arena += function_arena
                     placed += function_buffers
+                    if WORKSPACE_MARK in child.operation.attributes:
+                        workspace += function_arena
     i64 = ir.IntegerType.get_signless(64)
     op.attributes[ARENA_ATTR] = ir.IntegerAttr.get(i64, arena)
     op.attributes[BUFFERS_ATTR] = ir.IntegerAttr.get(i64, placed)
+    op.attributes[WORKSPACE_ATTR] = ir.IntegerAttr.get(i64, workspace)
 
 
 def planned_bytes(module: ir.Module) -> tuple[int, int]:
@@ -177,3 +209,9 @@ def planned_bytes(module: ir.Module) -> tuple[int, int]:
         return 0, 0
     return (ir.IntegerAttr(attributes[ARENA_ATTR]).value,
             ir.IntegerAttr(attributes[BUFFERS_ATTR]).value)
+
+
+def workspace_bytes(module: ir.Module) -> int:
+    """Bytes of the workspace arguments this pass added (0 if none, or if it has not run)."""
+    attributes = module.operation.attributes
+    return ir.IntegerAttr(attributes[WORKSPACE_ATTR]).value if WORKSPACE_ATTR in attributes else 0

@@ -41,6 +41,7 @@ from dnnfusion_mlir.fusion.profile_db import Measurement, ProfileDB
 from dnnfusion_mlir.fusion.profitability import analytic
 from dnnfusion_mlir.fusion.table import Cell
 from dnnfusion_mlir.passes.dnnf_fusion_plan import outline
+from dnnfusion_mlir.passes.dnnf_plan_buffers import WORKSPACE_MARK, workspace_bytes
 from dnnfusion_mlir.pipeline import BLOCK_ELEMENTWISE_FUSION, LOWER_PASSES, run_passes
 from dnnfusion_mlir.runtime.host import HostRunner
 from dnnfusion_mlir.runtime.memref import aligned
@@ -152,6 +153,7 @@ def build_module(sub: SubGraph) -> ir.Module:
         with ir.InsertionPoint(module.body):
             main = func.FuncOp("main", ftype)
         main.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get()
+        main.attributes[WORKSPACE_MARK] = ir.UnitAttr.get()
         main.attributes["arg_attrs"] = ir.ArrayAttr.get([_arg_attrs(i, w) for i, w in
                                                          enumerate(sub.weights)])
         entry = main.add_entry_block()
@@ -214,7 +216,8 @@ def compile_partitioned(module: ir.Module, partition: list[tuple[list[int], Mapp
         inputs, outputs = _signature_specs(_main_of(module))  # after weight pre-packing
         inline_blocks(module)
         lower_to_llvm(module, target)
-    runner = HostRunner(module, [shape for shape, _ in inputs], [], outputs)
+    runner = HostRunner(module, [shape for shape, _ in inputs], [], outputs,
+                        workspace_bytes(module))
     return Kernel(module, runner, inputs, outputs, scheduled.prepacked)
 
 

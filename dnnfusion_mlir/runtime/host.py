@@ -1,19 +1,29 @@
 """Run an LLVM-dialect module on the host through MLIR's ExecutionEngine.
 
 The entry function takes, in order: model inputs, weights (bound once here, at load time),
-then one out-parameter per model output (`buffer-results-to-out-params`), all as ranked
-memref descriptors through the `_mlir_ciface_` C interface.
+one out-parameter per model output (`buffer-results-to-out-params`) and, when the model
+has intermediate buffers, the workspace they live in (`dnnf-plan-buffers`; allocated once
+here and reused by every call), all as ranked memref descriptors through the
+`_mlir_ciface_` C interface. Calls are serialised by a lock: they share the descriptors
+and the workspace.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
 
 from dnnfusion_mlir import errors
 from dnnfusion_mlir._mlir import ExecutionEngine, ir
-from dnnfusion_mlir.runtime.memref import ArgumentPack, aligned, aligned_at, aligned_empty_at
+from dnnfusion_mlir.runtime.memref import (
+    ArgumentPack,
+    aligned,
+    aligned_at,
+    aligned_empty,
+    aligned_empty_at,
+)
 
 
 class HostRunner:
@@ -25,6 +35,7 @@ class HostRunner:
         input_shapes: Sequence[tuple[int, ...]],
         weights: Sequence[np.ndarray],
         output_specs: Sequence[tuple[tuple[int, ...], np.dtype]],
+        workspace_bytes: int = 0,
         entry: str = "main",
         opt_level: int = 2,
     ) -> None:
@@ -37,12 +48,17 @@ class HostRunner:
         self._weights = [aligned(np.asarray(w)) for w in weights]
         self._outputs = [(tuple(shape), np.dtype(dtype)) for shape, dtype in output_specs]
         self._first_out = len(input_shapes) + len(self._weights)
+        # The kernels' scratch memory, faulted in once instead of on every call.
+        self._workspace = [aligned_empty((workspace_bytes,), np.uint8)] if workspace_bytes else []
         shapes = [*input_shapes, *(w.shape for w in self._weights),
-                  *(shape for shape, _ in self._outputs)]
+                  *(shape for shape, _ in self._outputs), *(w.shape for w in self._workspace)]
         self._pack = ArgumentPack(shapes)
         self._n_in = len(input_shapes)
-        for i, w in enumerate(self._weights):
-            self._pack.bind(self._n_in + i, w)
+        for i, w in enumerate(self._weights, self._n_in):
+            self._pack.bind(i, w)
+        for i, w in enumerate(self._workspace, self._first_out + len(self._outputs)):
+            self._pack.bind(i, w)
+        self._lock = threading.Lock()
 
     def run(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Call the kernel; inputs must already have the right shapes and dtypes."""
@@ -51,12 +67,11 @@ class HostRunner:
         bind = self._pack.bind
         # The copies are kept alive (`arrays`) until the call returns.
         arrays = [aligned_at(np.asarray(a)) for a in inputs]
-        for i, (a, address) in enumerate(arrays):
-            bind(i, a, address)
-        outs = []
-        for i, (shape, dtype) in enumerate(self._outputs, self._first_out):
-            out, address = aligned_empty_at(shape, dtype)
-            bind(i, out, address)
-            outs.append(out)
-        self._func(self._pack.packed)
-        return outs
+        outs = [aligned_empty_at(shape, dtype) for shape, dtype in self._outputs]
+        with self._lock:
+            for i, (a, address) in enumerate(arrays):
+                bind(i, a, address)
+            for i, (out, address) in enumerate(outs, self._first_out):
+                bind(i, out, address)
+            self._func(self._pack.packed)
+        return [out for out, _ in outs]

@@ -62,6 +62,7 @@ int main(int argc, char **argv) {
   }
   clock_gettime(CLOCK_MONOTONIC, &t1);
   for (int i = 0; i < dnnf_num_outputs(); ++i) print_output(i, outputs[i], dnnf_output_info(i));
+  printf("workspace: %zu bytes\n", dnnf_workspace_bytes());
   printf("%d run(s), %.3f ms per run\n", repeat,
          ((t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6) / (repeat > 0 ? repeat : 1));
   for (int i = 0; i < dnnf_num_inputs(); ++i) free(inputs[i]);

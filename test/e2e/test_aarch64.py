@@ -189,13 +189,16 @@ def test_op_case_under_qemu(case: str) -> None:
 
 def test_save_writes_c_api_and_aarch64_objects(tmp_path: Path) -> None:
     model, _ = _conv_bn_relu()
-    files = dnnf.compile(model, target="aarch64").save(tmp_path, cpu="cortex-a76",
-                                                       mattr="+dotprod,+fp16")
+    cm = dnnf.compile(model, target="aarch64")
+    files = cm.save(tmp_path, cpu="cortex-a76", mattr="+dotprod,+fp16")
     header = files["header"].read_text()
     for text in ("dnnf_model *dnnf_init(void);", "int dnnf_run(dnnf_model *model",
                  "void dnnf_free(dnnf_model *model);", "#define DNNF_INPUT_0_SHAPE {1, 6, 10, 9}",
-                 "#define DNNF_OUTPUT_0_DTYPE DNNF_FLOAT32"):
+                 "#define DNNF_OUTPUT_0_DTYPE DNNF_FLOAT32", "size_t dnnf_workspace_bytes(void);"):
         assert text in header
+    # The padded conv tile lives in the workspace, which dnnf_init allocates once.
+    assert cm.workspace_bytes > 0
+    assert f"#define WORKSPACE_BYTES {cm.workspace_bytes}u" in files["source"].read_text()
     for key in ("object", "shared", "kernels"):
         elf = files[key].read_bytes()[:20]
         assert elf[:4] == b"\x7fELF"
