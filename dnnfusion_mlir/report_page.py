@@ -159,9 +159,9 @@ def cards(stats: dict[str, Any], fuse: bool) -> str:
               f"{after} B, {saved}" if after is not None else "not fused"),
         _card("peak intermediate bytes", human_bytes(stats.get("peak_intermediate_bytes", 0))
               if fuse else "-"),
-        _card("buffer arena (per call)", human_bytes(stats.get("arena_bytes", 0)),
+        _card("buffer arena (workspace)", human_bytes(stats.get("arena_bytes", 0)),
               f"{human_bytes(stats.get('buffer_bytes', 0))} of intermediate and tile "
-              "buffers, placed by lifetime"),
+              "buffers, placed by lifetime; allocated once, reused by every call"),
         _card("rewrites fired", sum(rewrites.values()), fired or "none"),
     ]
     return '<div class="cards">\n' + "\n".join(items) + "\n</div>"
