@@ -28,8 +28,9 @@ as in a fresh allocation, so calls share nothing through it).
 
 Why: without it every block output and tile buffer is a `malloc`/`free` per call, and the
 allocator decides reuse and placement. The plan makes reuse the compiler's: one allocation
-per call, the same relative layout in every call and every process, and a footprint set by
-which buffers are live together (greedy placement: at least their peak; `arena_bytes`).
+per call (none with a workspace), the same relative layout in every call and every
+process, and a footprint set by which buffers are live together (greedy placement: at
+least their peak; `arena_bytes`).
 The workspace goes further: a `malloc` of megabytes is an `mmap` whose pages fault in
 again on every call (glibc's threshold moves with the process's history, so whether a call
 pays hundreds of page faults varied from process to process); a workspace faults once.
