@@ -50,8 +50,11 @@ from dnnfusion_mlir.types import shape_and_dtype
 #: Bump when the signature text, the measurement method or the code generated for a block
 #: changes (old rows then miss). v2: matmul weights packed in column panels. v3: feeds on
 #: the runner's alignment (before, a misaligned feed's per-call copy was timed too). v4:
-#: buffers placed in one arena (`dnnf-plan-buffers`).
-SIGNATURE_VERSION = 4
+#: buffers placed in one arena (`dnnf-plan-buffers`). v5: that arena is a workspace
+#: allocated once, so no timed call pays a `malloc` or its page faults (also covers the
+#: peeled conv/pool width tiles, the LRN window in its scale's tile and ConvTranspose as a
+#: named conv, which came after v4 without a bump).
+SIGNATURE_VERSION = 5
 REPEATS = 5
 #: Timing of one candidate (both variants, all repeats) stops after about this long.
 BUDGET_SECONDS = 1.0
