@@ -1,4 +1,4 @@
-"""The static memory plan (`dnnf-plan-buffers`): one allocation per call, buffers reused by
+"""The static memory plan (`dnnf-plan-buffers`): the workspace allocated once, buffers reused by
 lifetime, results unchanged; and the placement itself on generated lifetimes."""
 
 from __future__ import annotations
