@@ -53,8 +53,7 @@ class HostRunner:
         shapes = [*input_shapes, *(w.shape for w in self._weights),
                   *(shape for shape, _ in self._outputs), *(w.shape for w in self._workspace)]
         self._pack = ArgumentPack(shapes)
-        self._n_in = len(input_shapes)
-        for i, w in enumerate(self._weights, self._n_in):
+        for i, w in enumerate(self._weights, len(input_shapes)):
             self._pack.bind(i, w)
         for i, w in enumerate(self._workspace, self._first_out + len(self._outputs)):
             self._pack.bind(i, w)
